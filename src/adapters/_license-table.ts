@@ -1,0 +1,79 @@
+import { LicenseKitError } from '../domain/errors.js';
+import { type License, licenseKeyIndex, purchaseIndex } from '../domain/license.js';
+import { matchesLicenseFilter } from '../ports/filters.js';
+import type { LicenseFilter, LicenseMutation } from '../ports/storage.js';
+
+/**
+ * The in-memory indexed set of licenses that every built-in store keeps: by key (case-insensitive)
+ * and by `(purchaseSource, purchaseId)`, in insertion order. Records are frozen snapshots, so
+ * readers get them without copying and nobody can change them behind the store's back.
+ */
+export class LicenseTable {
+  readonly #byKey = new Map<string, License>();
+  readonly #byPurchase = new Map<string, License>();
+
+  get size(): number {
+    return this.#byKey.size;
+  }
+
+  get(key: string): License | null {
+    return this.#byKey.get(licenseKeyIndex(key)) ?? null;
+  }
+
+  getByPurchase(source: string, purchaseId: string): License | null {
+    return this.#byPurchase.get(purchaseIndex(source, purchaseId)) ?? null;
+  }
+
+  /** The license that blocks inserting `license` (same sale), or throws if only the key collides. */
+  conflictFor(license: License): License | null {
+    const existing = this.getByPurchase(license.purchaseSource, license.purchaseId);
+    if (existing) return existing;
+    if (this.#byKey.has(licenseKeyIndex(license.key))) {
+      throw new LicenseKitError('INVALID_INPUT', 'a license with this key already exists for another sale');
+    }
+    return null;
+  }
+
+  /** Adds or replaces a license (replacing keeps its position). */
+  put(license: License): License {
+    const frozen = freezeLicense(license);
+    this.#byKey.set(licenseKeyIndex(frozen.key), frozen);
+    this.#byPurchase.set(purchaseIndex(frozen.purchaseSource, frozen.purchaseId), frozen);
+    return frozen;
+  }
+
+  values(): IterableIterator<License> {
+    return this.#byKey.values();
+  }
+
+  *filter(filter?: LicenseFilter): Generator<License> {
+    for (const license of this.#byKey.values()) if (matchesLicenseFilter(license, filter)) yield license;
+  }
+
+  clear(): void {
+    this.#byKey.clear();
+    this.#byPurchase.clear();
+  }
+}
+
+/** Runs `mutate` on `current` and checks it kept the license's identity. */
+export function applyMutation(current: License, mutate: LicenseMutation): License {
+  const next = mutate(current);
+  if (next === current) return current;
+  if (
+    licenseKeyIndex(next.key) !== licenseKeyIndex(current.key) ||
+    next.purchaseSource !== current.purchaseSource ||
+    next.purchaseId !== current.purchaseId
+  ) {
+    throw new LicenseKitError('INVALID_INPUT', 'an update cannot change a license key or its purchase');
+  }
+  return { ...next, key: current.key };
+}
+
+/** Deep-freezes a license record so shared snapshots stay immutable. */
+export function freezeLicense(license: License): License {
+  if (Object.isFrozen(license)) return license;
+  for (const device of license.devices) Object.freeze(device);
+  Object.freeze(license.devices);
+  return Object.freeze(license);
+}

@@ -1,0 +1,77 @@
+/**
+ * Every error code licensekit throws. Callers branch on `error.code`, never on message text.
+ * Expected outcomes (an expired or unknown key) are validation results, not errors.
+ */
+export const LicenseKitErrorCode = {
+  /** Input failed validation at a boundary (a License, Purchase or audit record). */
+  INVALID_INPUT: 'INVALID_INPUT',
+  /** An admin action named a license key that does not exist. */
+  LICENSE_NOT_FOUND: 'LICENSE_NOT_FOUND',
+  /** A storage object lacks methods the port requires. */
+  STORAGE_MISSING_METHODS: 'STORAGE_MISSING_METHODS',
+  /** A data file does not parse or does not match its schema; it was left untouched. */
+  STORAGE_CORRUPT: 'STORAGE_CORRUPT',
+  /** A data file was written by a newer licensekit (unknown format version). */
+  STORAGE_UNSUPPORTED_VERSION: 'STORAGE_UNSUPPORTED_VERSION',
+  /** A read or write failed (disk full, permissions, fsync error); the previous state is intact. */
+  STORAGE_IO: 'STORAGE_IO',
+  /** The store's cross-process lock could not be taken within the timeout. */
+  STORAGE_LOCK_TIMEOUT: 'STORAGE_LOCK_TIMEOUT',
+  /** The store was used after `close()`. */
+  STORAGE_CLOSED: 'STORAGE_CLOSED',
+  /** A record is larger than the store accepts; nothing was written. */
+  RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
+} as const;
+
+/** Union of all error code strings. */
+export type LicenseKitErrorCode = (typeof LicenseKitErrorCode)[keyof typeof LicenseKitErrorCode];
+
+/** One problem found while validating input: where (a property path) and what. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+const brand: unique symbol = Symbol.for('licensekit.error') as never;
+
+/** Options shared by every licensekit error. */
+export interface LicenseKitErrorOptions {
+  cause?: unknown;
+  issues?: readonly ValidationIssue[];
+}
+
+/**
+ * The one error type licensekit throws. `code` says what happened; `issues` lists validation
+ * problems when there are any. Messages never contain secrets.
+ */
+export class LicenseKitError extends Error {
+  override name = 'LicenseKitError';
+  readonly code: LicenseKitErrorCode;
+  readonly issues: readonly ValidationIssue[];
+  readonly [brand] = true;
+
+  constructor(code: LicenseKitErrorCode, message: string, options: LicenseKitErrorOptions = {}) {
+    super(`[licensekit] ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.issues = options.issues ?? [];
+  }
+}
+
+/**
+ * A storage adapter failed: a file could not be read or written, was corrupt, or the lock timed out.
+ * `cause` carries the underlying error when there is one.
+ */
+export class StorageError extends LicenseKitError {
+  override name = 'StorageError';
+}
+
+/**
+ * True when `error` is a licensekit error (optionally with the given code). Works across duplicate
+ * copies of the package because it checks a global symbol brand, not `instanceof`.
+ */
+export function isLicenseKitError(error: unknown, code?: LicenseKitErrorCode): error is LicenseKitError {
+  if (typeof error !== 'object' || error === null || (error as { [brand]?: unknown })[brand] !== true) {
+    return false;
+  }
+  return code === undefined || (error as LicenseKitError).code === code;
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { parseWith } from './_parse.js';
+import { isoTimestamp, nonEmpty } from './_schema-parts.js';
+
+/** Every kind of purchase event a store can send, after normalization. */
+export type PurchaseEventType =
+  | 'sale'
+  | 'refund'
+  | 'partial_refund'
+  | 'dispute'
+  | 'dispute_won'
+  | 'dispute_lost'
+  | 'renewal'
+  | 'cancellation'
+  | 'subscription_ended'
+  | 'subscription_restarted';
+
+/** The event types, in rulebook order. */
+export const purchaseEventTypes: readonly PurchaseEventType[] = [
+  'sale',
+  'refund',
+  'partial_refund',
+  'dispute',
+  'dispute_won',
+  'dispute_lost',
+  'renewal',
+  'cancellation',
+  'subscription_ended',
+  'subscription_restarted',
+];
+
+/** One sale as every store's webhook normalizes to it. Money is integer minor units of `currency`. */
+export interface Purchase {
+  /** `gumroad`, `stripe`, `lemonsqueezy`, `paddle`, `paypal`, `manual` or a custom store id. */
+  source: string;
+  /** The store's id for the sale, stable across all of that sale's later events. */
+  saleId: string;
+  /** Trimmed and lower-cased. */
+  email: string;
+  customerName: string;
+  customerId: string | null;
+  productId: string;
+  productName: string;
+  tier: string | null;
+  /** Integer minor units (cents); for refunds, the refunded amount. */
+  amount: number;
+  /** ISO 4217, upper-case. */
+  currency: string;
+  quantity: number;
+  purchasedAt: string;
+  isTest: boolean;
+  isRecurring: boolean;
+  subscriptionId: string | null;
+  /** The store's own license key, when it issued one (Gumroad). */
+  sourceLicenseKey: string | null;
+}
+
+/** A purchase-related webhook event, normalized. `eventId` is unique per `purchase.source`. */
+export interface PurchaseEvent {
+  type: PurchaseEventType;
+  eventId: string;
+  occurredAt: string;
+  purchase: Purchase;
+}
+
+/** @internal zod schema of {@link Purchase}. */
+export const purchaseSchema: z.ZodType<Purchase> = z.strictObject({
+  source: nonEmpty,
+  saleId: nonEmpty,
+  email: z
+    .string()
+    .refine((value) => value === value.trim().toLowerCase(), 'email must be trimmed and lower-case'),
+  customerName: z.string(),
+  customerId: z.string().nullable(),
+  productId: nonEmpty,
+  productName: z.string(),
+  tier: z.string().nullable(),
+  amount: z.int().min(0),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'expected an upper-case ISO 4217 currency code'),
+  quantity: z.int().min(1),
+  purchasedAt: isoTimestamp,
+  isTest: z.boolean(),
+  isRecurring: z.boolean(),
+  subscriptionId: z.string().nullable(),
+  sourceLicenseKey: z.string().nullable(),
+});
+
+/** @internal zod schema of {@link PurchaseEvent}. */
+export const purchaseEventSchema: z.ZodType<PurchaseEvent> = z.strictObject({
+  type: z.enum(purchaseEventTypes as [PurchaseEventType, ...PurchaseEventType[]]),
+  eventId: nonEmpty,
+  occurredAt: isoTimestamp,
+  purchase: purchaseSchema,
+});
+
+/** Checks that `input` is a well-formed {@link PurchaseEvent}; throws `INVALID_INPUT` listing the issues. */
+export function parsePurchaseEvent(input: unknown): PurchaseEvent {
+  return parseWith(purchaseEventSchema, input, 'purchase event');
+}

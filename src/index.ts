@@ -1,0 +1,36 @@
+export { memoryStorage } from './adapters/memory-storage.js';
+export {
+  type AuditRecord,
+  auditDedupeKey,
+  type LicenseAction,
+  type LicenseRecord,
+  type PurchaseRecord,
+  parseAuditRecord,
+} from './domain/audit-record.js';
+export {
+  isLicenseKitError,
+  LicenseKitError,
+  LicenseKitErrorCode,
+  type LicenseKitErrorOptions,
+  StorageError,
+  type ValidationIssue,
+} from './domain/errors.js';
+export { type Device, type License, type LicenseStatus, parseLicense } from './domain/license.js';
+export {
+  type Purchase,
+  type PurchaseEvent,
+  type PurchaseEventType,
+  parsePurchaseEvent,
+  purchaseEventTypes,
+} from './domain/purchase.js';
+export { matchesAuditFilter, matchesLicenseFilter } from './ports/filters.js';
+export { isTelemetryOnlyChange } from './ports/license-changes.js';
+export type {
+  AuditFilter,
+  InsertResult,
+  LicenseFilter,
+  LicenseMutation,
+  LicenseStore,
+  PurchaseLog,
+  Storage,
+} from './ports/storage.js';

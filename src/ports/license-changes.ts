@@ -1,0 +1,31 @@
+import type { License } from '../domain/license.js';
+
+/**
+ * True when `next` differs from `current` only in validation telemetry (`lastValidatedAt`,
+ * `validationCount`, `devices[].lastSeenAt`), which adapters may write behind.
+ */
+export function isTelemetryOnlyChange(current: License, next: License): boolean {
+  if (
+    current.status !== next.status ||
+    current.expiresAt !== next.expiresAt ||
+    current.statusReason !== next.statusReason ||
+    current.maxDevices !== next.maxDevices ||
+    current.deliveredAt !== next.deliveredAt ||
+    current.email !== next.email ||
+    current.customerName !== next.customerName ||
+    current.productId !== next.productId ||
+    current.subscriptionId !== next.subscriptionId ||
+    current.createdAt !== next.createdAt ||
+    current.devices.length !== next.devices.length
+  ) {
+    return false;
+  }
+  for (let i = 0; i < current.devices.length; i++) {
+    const a = current.devices[i]!;
+    const b = next.devices[i]!;
+    if (a.hardwareId !== b.hardwareId || a.deviceName !== b.deviceName || a.activatedAt !== b.activatedAt) {
+      return false;
+    }
+  }
+  return true;
+}
