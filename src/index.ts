@@ -17,6 +17,13 @@ export {
 } from './domain/errors.js';
 export { type Device, type License, type LicenseStatus, parseLicense } from './domain/license.js';
 export {
+  createLicenseKeyFormat,
+  defaultLicenseKeyFormat,
+  generateLicenseKey,
+  type LicenseKeyFormat,
+  normalizeLicenseKey,
+} from './domain/license-key.js';
+export {
   type Purchase,
   type PurchaseEvent,
   type PurchaseEventType,

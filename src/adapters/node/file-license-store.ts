@@ -1,0 +1,273 @@
+import { LicenseKitError } from '../../domain/errors.js';
+import { type License, licenseKeyIndex, parseLicense, purchaseIndex } from '../../domain/license.js';
+import { isTelemetryOnlyChange } from '../../ports/license-changes.js';
+import type { InsertResult, LicenseMutation, LicenseStore } from '../../ports/storage.js';
+import { GroupCommit, type Outcome } from '../_group-commit.js';
+import { applyMutation, LicenseTable } from '../_license-table.js';
+import { type Fence, FileLock } from './file-lock.js';
+import { addTelemetry, applyTelemetry, subtractTelemetry, type Telemetry } from './telemetry.js';
+
+/** Options every file-backed license store accepts. */
+export interface FileLicenseStoreOptions {
+  /** The lock file shared by every process using the store (default `<path>.lock`). */
+  lockPath?: string;
+  /** Give up waiting for the lock after this long (default 10 s). */
+  lockTimeoutMs?: number;
+  /**
+   * Validation telemetry (`lastValidatedAt`, `validationCount`, `devices[].lastSeenAt`) is written
+   * behind, at most this long after it changed (default 1000 ms), and always on `close()`.
+   */
+  telemetryFlushMs?: number;
+  /**
+   * Reads are served from memory and re-check the file for other processes' writes at most this
+   * often (default 100 ms). A key that is not found is always re-checked at once, and every write
+   * reads the latest state under the lock first.
+   */
+  refreshMs?: number;
+}
+
+/** How a file store format loads and saves licenses; every call but the first runs under the lock. */
+export interface LicenseFile {
+  readonly path: string;
+  /** Removes leftovers of crashed writers (under the lock, once, when the store opens). */
+  recover(): Promise<void>;
+  /** Brings `table` up to date with the file; returns the keys it replaced, or `'all'`. */
+  refresh(table: LicenseTable): Promise<Iterable<License> | 'all'>;
+  /** Durably writes `staged` (new or changed licenses) on top of `table`, fencing before commit. */
+  persist(table: LicenseTable, staged: ReadonlyMap<string, License>, fence: Fence): Promise<void>;
+}
+
+type WriteOp =
+  | { kind: 'insert'; license: License }
+  | { kind: 'update'; key: string; mutate: LicenseMutation }
+  | { kind: 'flush' };
+
+/**
+ * A license store on a file: every license in memory for fast reads, every change written under the
+ * cross-process lock on the latest file content (group-committed), telemetry written behind.
+ */
+export function fileLicenseStore(file: LicenseFile, options: FileLicenseStoreOptions = {}): LicenseStore {
+  return new FileLicenseStore(file, options);
+}
+
+class FileLicenseStore implements LicenseStore {
+  readonly #file: LicenseFile;
+  readonly #lock: FileLock;
+  readonly #refreshMs: number;
+  readonly #flushMs: number;
+  readonly #table = new LicenseTable();
+  readonly #pending = new Map<string, Telemetry>();
+  readonly #commits = new GroupCommit<WriteOp, InsertResult | License | null | undefined>((ops) =>
+    this.#commit(ops),
+  );
+  #opened: Promise<void> | null = null;
+  #refreshing: Promise<void> | null = null;
+  #refreshChain: Promise<void> = Promise.resolve();
+  #lastRefresh = 0;
+  #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  #closed = false;
+
+  constructor(file: LicenseFile, options: FileLicenseStoreOptions) {
+    this.#file = file;
+    this.#lock = FileLock.for(options.lockPath ?? `${file.path}.lock`, { timeoutMs: options.lockTimeoutMs });
+    this.#refreshMs = options.refreshMs ?? 100;
+    this.#flushMs = options.telemetryFlushMs ?? 1000;
+  }
+
+  async get(key: string): Promise<License | null> {
+    await this.#ready();
+    return this.#table.get(key) ?? (await this.#recheck(() => this.#table.get(key)));
+  }
+
+  async getByPurchase(source: string, purchaseId: string): Promise<License | null> {
+    await this.#ready();
+    const find = () => this.#table.getByPurchase(source, purchaseId);
+    return find() ?? (await this.#recheck(find));
+  }
+
+  async insert(license: License): Promise<InsertResult> {
+    const valid = parseLicense(license);
+    await this.#ready();
+    return (await this.#commits.submit({ kind: 'insert', license: valid })) as InsertResult;
+  }
+
+  async update(key: string, mutate: LicenseMutation): Promise<License | null> {
+    await this.#ready();
+    const current = this.#table.get(key) ?? (await this.#recheck(() => this.#table.get(key)));
+    if (current === null) return null;
+    const next = applyMutation(current, mutate);
+    if (next === current) return current;
+    if (isTelemetryOnlyChange(current, next) && hasValidTelemetry(next))
+      return this.#recordTelemetry(current, next);
+    return (await this.#commits.submit({ kind: 'update', key, mutate })) as License | null;
+  }
+
+  async *list(filter?: Parameters<LicenseStore['list']>[0]): AsyncGenerator<License> {
+    await this.#ready();
+    yield* this.#table.filter(filter);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    this.#flushTimer = null;
+    if (this.#opened && this.#pending.size > 0) await this.#commits.submit({ kind: 'flush' });
+    await this.#commits.idle();
+    this.#closed = true;
+  }
+
+  async #ready(): Promise<void> {
+    if (this.#closed)
+      throw new LicenseKitError('STORAGE_CLOSED', `the license store ${this.#file.path} is closed`);
+    this.#opened ??= this.#lock.run(async () => {
+      await this.#file.recover();
+      await this.#refresh();
+    });
+    try {
+      await this.#opened;
+    } catch (error) {
+      this.#opened = null; // a bad file is reported on every use until it is fixed
+      throw error;
+    }
+    if (Date.now() - this.#lastRefresh > this.#refreshMs) await this.#sharedRefresh();
+  }
+
+  /** A miss may be a license another process just wrote: look at the file once more. */
+  async #recheck(find: () => License | null): Promise<License | null> {
+    await this.#sharedRefresh();
+    return find();
+  }
+
+  #sharedRefresh(): Promise<void> {
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  /** Refreshes serialize, so one started under the lock sees everything committed before it. */
+  #refresh(): Promise<void> {
+    const run = this.#refreshChain.then(async () => {
+      const replaced = await this.#file.refresh(this.#table);
+      this.#lastRefresh = Date.now();
+      if (this.#pending.size === 0) return;
+      const keys =
+        replaced === 'all' ? [...this.#pending.keys()] : [...replaced].map((l) => licenseKeyIndex(l.key));
+      for (const key of keys) {
+        const telemetry = this.#pending.get(key);
+        const license = this.#table.get(key);
+        if (telemetry && license) this.#table.put(applyTelemetry(license, telemetry));
+      }
+    });
+    this.#refreshChain = run.catch(() => undefined);
+    return run;
+  }
+
+  #recordTelemetry(current: License, next: License): License {
+    const key = licenseKeyIndex(current.key);
+    this.#pending.set(key, addTelemetry(this.#pending.get(key), current, next));
+    this.#flushTimer ??= setTimeout(() => this.#flushTelemetry(), this.#flushMs);
+    this.#flushTimer.unref?.();
+    return this.#table.put(next);
+  }
+
+  #flushTelemetry(): void {
+    this.#flushTimer = null;
+    if (this.#closed || this.#pending.size === 0) return;
+    this.#commits.submit({ kind: 'flush' }).catch(() => {
+      // The telemetry stays pending (it is also in memory) and is tried again.
+      this.#flushTimer ??= setTimeout(() => this.#flushTelemetry(), this.#flushMs);
+      this.#flushTimer.unref?.();
+    });
+  }
+
+  #commit(ops: WriteOp[]): Promise<Outcome<InsertResult | License | null | undefined>[]> {
+    return this.#lock.run(async (fence) => {
+      await this.#refresh();
+      const staged = new Staged(this.#table);
+      const outcomes = ops.map((op) => attempt(() => staged.apply(op, this.#pending)));
+      const included = new Map([...this.#pending].filter(([key]) => staged.changes.has(key)));
+      if (staged.changes.size > 0) await this.#file.persist(this.#table, staged.changes, fence);
+      for (const [key, license] of staged.changes) {
+        // Telemetry recorded while the batch was being written is not in it: keep it pending.
+        const now = this.#pending.get(key);
+        const before = included.get(key);
+        const remaining = now === before ? undefined : before ? subtractTelemetry(now!, before) : now;
+        if (remaining) this.#pending.set(key, remaining);
+        else this.#pending.delete(key);
+        this.#table.put(remaining ? applyTelemetry(license, remaining) : license);
+      }
+      this.#lastRefresh = Date.now();
+      return outcomes;
+    });
+  }
+}
+
+/** The licenses a batch changes, seen on top of the table while the batch is applied. */
+class Staged {
+  readonly changes = new Map<string, License>();
+  readonly #byPurchase = new Map<string, License>();
+  readonly #table: LicenseTable;
+
+  constructor(table: LicenseTable) {
+    this.#table = table;
+  }
+
+  apply(op: WriteOp, pending: ReadonlyMap<string, Telemetry>): InsertResult | License | null | undefined {
+    if (op.kind === 'flush') {
+      for (const key of pending.keys()) {
+        const license = this.#get(key);
+        if (license) this.changes.set(key, license);
+      }
+      return undefined;
+    }
+    if (op.kind === 'insert') return this.#insert(op.license);
+    const current = this.#get(licenseKeyIndex(op.key));
+    if (current === null) return null;
+    const next = applyMutation(current, op.mutate);
+    if (next === current) return current;
+    return this.#stage(parseLicense(next));
+  }
+
+  #insert(license: License): InsertResult {
+    const sale = purchaseIndex(license.purchaseSource, license.purchaseId);
+    const existing =
+      this.#byPurchase.get(sale) ?? this.#table.getByPurchase(license.purchaseSource, license.purchaseId);
+    if (existing) return { license: existing, created: false };
+    if (this.#get(licenseKeyIndex(license.key))) {
+      throw new LicenseKitError('INVALID_INPUT', 'a license with this key already exists for another sale');
+    }
+    return { license: this.#stage(license), created: true };
+  }
+
+  #get(key: string): License | null {
+    return this.changes.get(key) ?? this.#table.get(key);
+  }
+
+  #stage(license: License): License {
+    const frozen = Object.freeze(license);
+    this.changes.set(licenseKeyIndex(license.key), frozen);
+    this.#byPurchase.set(purchaseIndex(license.purchaseSource, license.purchaseId), frozen);
+    return frozen;
+  }
+}
+
+function attempt<R>(run: () => R): Outcome<R> {
+  try {
+    return { ok: true, value: run() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/** The cheap check telemetry gets instead of a full schema parse (it is on the validation hot path). */
+function hasValidTelemetry(license: License): boolean {
+  return (
+    Number.isInteger(license.validationCount) &&
+    license.validationCount >= 0 &&
+    (license.lastValidatedAt === null || isoUtc.test(license.lastValidatedAt)) &&
+    license.devices.every((device) => isoUtc.test(device.lastSeenAt))
+  );
+}

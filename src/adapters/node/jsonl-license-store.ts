@@ -1,0 +1,83 @@
+import { StorageError } from '../../domain/errors.js';
+import { type License, licenseKeyIndex, licenseSchema } from '../../domain/license.js';
+import type { LicenseStore } from '../../ports/storage.js';
+import type { LicenseTable } from '../_license-table.js';
+import { sweepTempFiles } from './atomic-write.js';
+import { type FileIO, nodeFileIO } from './file-io.js';
+import { type FileLicenseStoreOptions, fileLicenseStore, type LicenseFile } from './file-license-store.js';
+import type { Fence } from './file-lock.js';
+import { JsonlFile, type JsonlLine } from './jsonl-file.js';
+
+/** Options of {@link jsonlLicenseStore}. */
+export interface JsonlLicenseStoreOptions extends FileLicenseStoreOptions {
+  /** The journal file, e.g. `data/licenses.jsonl` (created on the first write, mode 0600). */
+  path: string;
+  /** @internal File operations, replaced by fault-injection tests. */
+  io?: FileIO;
+}
+
+/**
+ * Licenses in an append-only journal: each write appends the new version of each changed license
+ * as one line (one `write()` and one fsync per group-committed batch), so writes cost the size of the
+ * change, not of the store. When superseded lines outnumber live ones, the journal is compacted by an
+ * atomic rewrite. A torn last line (crash mid-append) is ignored and cut before the next append.
+ */
+export function jsonlLicenseStore(options: JsonlLicenseStoreOptions): LicenseStore {
+  return fileLicenseStore(new JsonlLicenseFile(options.path, options.io ?? nodeFileIO), options);
+}
+
+class JsonlLicenseFile implements LicenseFile {
+  readonly path: string;
+  readonly #io: FileIO;
+  readonly #journal: JsonlFile;
+
+  constructor(path: string, io: FileIO) {
+    this.path = path;
+    this.#io = io;
+    this.#journal = new JsonlFile(io, path, 'licensekit-license-journal');
+  }
+
+  recover(): Promise<void> {
+    return sweepTempFiles(this.#io, this.path);
+  }
+
+  async refresh(table: LicenseTable): Promise<'all' | License[]> {
+    let replaced: 'all' | License[] = [];
+    await this.#journal.catchUp(
+      (line) => {
+        const license = this.#parse(line);
+        table.put(license);
+        if (replaced !== 'all') replaced.push(license);
+      },
+      () => {
+        table.clear();
+        replaced = 'all';
+      },
+    );
+    return replaced;
+  }
+
+  async persist(table: LicenseTable, staged: ReadonlyMap<string, License>, fence: Fence): Promise<void> {
+    await this.#journal.append(
+      [...staged.values()].map((license) => JSON.stringify(license)),
+      fence,
+    );
+    const added = [...staged.values()].filter((license) => table.get(license.key) === null);
+    if (this.#journal.recordCount > 2 * (table.size + added.length) + 1000) {
+      const current = (license: License) => staged.get(licenseKeyIndex(license.key)) ?? license;
+      const lines = [...table.values(), ...added].map((license) => JSON.stringify(current(license)));
+      // The append above is durable already; a failed compaction is retried on a later write.
+      await this.#journal.rewrite(lines, fence).catch(() => undefined);
+    }
+  }
+
+  #parse({ value, line }: JsonlLine): License {
+    const result = licenseSchema.safeParse(value);
+    if (result.success) return result.data;
+    const issue = result.error.issues[0];
+    throw new StorageError(
+      'STORAGE_CORRUPT',
+      `${this.path} line ${line} is not a valid license: ${issue?.path.join('.')} ${issue?.message}`,
+    );
+  }
+}
