@@ -15,4 +15,6 @@ export default defineConfig({
   target: 'node20',
   platform: 'neutral',
   external: [/^node:/],
+  // Keep `node:` specifiers in dist/node.js (Deno and bundlers need the prefix).
+  removeNodeProtocol: false,
 });

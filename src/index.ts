@@ -1,7 +1,9 @@
 export { memoryStorage } from './adapters/memory-storage.js';
+export { reconcileStorage } from './adapters/reconcile-storage.js';
 export {
   type AuditRecord,
   auditDedupeKey,
+  createdRecordId,
   type LicenseAction,
   type LicenseRecord,
   type PurchaseRecord,

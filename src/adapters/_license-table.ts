@@ -17,7 +17,8 @@ export class LicenseTable {
   }
 
   get(key: string): License | null {
-    return this.#byKey.get(licenseKeyIndex(key)) ?? null;
+    // Callers usually pass the canonical upper-case key: try it as is before folding case.
+    return this.#byKey.get(key) ?? this.#byKey.get(licenseKeyIndex(key)) ?? null;
   }
 
   getByPurchase(source: string, purchaseId: string): License | null {

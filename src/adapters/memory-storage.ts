@@ -55,10 +55,8 @@ function memoryPurchaseLog(): PurchaseLog {
       const log = open();
       const valid = parseAuditRecord(record);
       const dedupeKey = auditDedupeKey(valid);
-      if (dedupeKey !== null) {
-        if (seen.has(dedupeKey)) return false;
-        seen.add(dedupeKey);
-      }
+      if (seen.has(dedupeKey)) return false;
+      seen.add(dedupeKey);
       log.push(valid);
       return true;
     },

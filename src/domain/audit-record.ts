@@ -78,9 +78,33 @@ export function parseAuditRecord(input: unknown): AuditRecord {
 }
 
 /**
- * The key a purchase log deduplicates on: `source + eventId` for purchase records, so a redelivered
- * webhook is recorded once; license records carry no dedupe key and are always appended.
+ * The key a purchase log deduplicates on: `source + eventId` for a purchase record, so a redelivered
+ * webhook is recorded once; the record `id` for a license record, so retrying an append is safe.
  */
-export function auditDedupeKey(record: AuditRecord): string | null {
-  return record.kind === 'purchase' ? `${record.event.purchase.source}\u0000${record.event.eventId}` : null;
+export function auditDedupeKey(record: AuditRecord): string {
+  return record.kind === 'purchase'
+    ? `purchase\u0000${record.event.purchase.source}\u0000${record.event.eventId}`
+    : `license\u0000${record.id}`;
+}
+
+const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * The id of a license's `created` record: a ULID whose time is the license's `createdAt` and whose
+ * random part is a hash of its key. Whoever writes that record (the manager, or storage recovering
+ * after a crash between the license and the log) writes the same id, so it is stored once.
+ */
+export function createdRecordId(license: { key: string; createdAt: string }): string {
+  let time = Date.parse(license.createdAt);
+  let id = '';
+  for (let i = 0; i < 10; i++, time = Math.floor(time / 32)) id = crockford[time % 32] + id;
+  // Two independent 64-bit FNV-1a hashes of the key give the 80 bits of the random part.
+  for (const seed of [0xcbf29ce484222325n, 0x84222325cbf29ce4n]) {
+    let hash = seed;
+    for (const char of license.key.toUpperCase()) {
+      hash = BigInt.asUintN(64, (hash ^ BigInt(char.codePointAt(0)!)) * 0x100000001b3n);
+    }
+    for (let i = 0; i < 8; i++, hash >>= 5n) id += crockford[Number(hash & 31n)];
+  }
+  return id;
 }

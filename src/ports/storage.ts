@@ -87,8 +87,9 @@ export interface AuditFilter {
 /** The append-only purchase and license history. */
 export interface PurchaseLog {
   /**
-   * Appends `record` durably. Idempotent on the record's dedupe key (a purchase record's
-   * `source + eventId`, see `auditDedupeKey`): returns `false` and writes nothing for a duplicate.
+   * Appends `record` durably. Idempotent on the record's dedupe key (see `auditDedupeKey`): a
+   * purchase record's `source + eventId`, a license record's `id`. Returns `false` and writes
+   * nothing for a duplicate, including one appended concurrently by another caller or process.
    */
   append(record: AuditRecord): Promise<boolean>;
 

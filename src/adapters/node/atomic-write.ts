@@ -35,7 +35,7 @@ export async function sweepTempFiles(io: FileIO, path: string): Promise<void> {
 }
 
 /**
- * Replaces `path` with `data` so that a crash at any moment leaves either the old or the new file:
+ * Replaces `path` with `data` (one buffer, or chunks written in order) so that a crash at any moment leaves either the old or the new file:
  * unique temp file (mode 0600) in the same directory, full write loop, size check, fsync, rename,
  * directory fsync. Any failure removes the temp file, leaves `path` untouched and rejects with a
  * `STORAGE_IO` error; a failed fsync is never retried on the same data.
@@ -43,16 +43,21 @@ export async function sweepTempFiles(io: FileIO, path: string): Promise<void> {
 export async function writeFileAtomic(
   io: FileIO,
   path: string,
-  data: Uint8Array,
+  data: Uint8Array | readonly Uint8Array[],
   options: AtomicWriteOptions = {},
 ): Promise<void> {
+  const chunks = data instanceof Uint8Array ? [data] : data;
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   let fd: number | undefined;
   try {
     fd = await io.open(temp, 'wx', 0o600);
-    await writeFully(io, fd, data, 0);
+    let length = 0;
+    for (const chunk of chunks) {
+      await writeFully(io, fd, chunk, length);
+      length += chunk.length;
+    }
     const { size } = await io.fstat(fd);
-    if (size !== data.length) throw new Error(`temp file has ${size} bytes, expected ${data.length}`);
+    if (size !== length) throw new Error(`temp file has ${size} bytes, expected ${length}`);
     await io.fsync(fd);
     const closing = fd;
     fd = undefined;
@@ -85,8 +90,9 @@ async function keepBackup(io: FileIO, path: string, backupPath: string): Promise
   }
   try {
     await io.rename(temp, backupPath);
-  } catch (error) {
+  } finally {
+    // rename() does nothing when the backup already is this very file (a writer died before its
+    // commit), leaving the temp link behind.
     await unlinkQuietly(io, temp);
-    throw error;
   }
 }

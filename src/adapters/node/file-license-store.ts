@@ -63,7 +63,9 @@ class FileLicenseStore implements LicenseStore {
   #opened: Promise<void> | null = null;
   #refreshing: Promise<void> | null = null;
   #refreshChain: Promise<void> = Promise.resolve();
-  #lastRefresh = 0;
+  /** True from a refresh until `refreshMs` later: reads may skip looking at the file. */
+  #fresh = false;
+  #staleTimer: ReturnType<typeof setTimeout> | null = null;
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
 
@@ -74,7 +76,13 @@ class FileLicenseStore implements LicenseStore {
     this.#flushMs = options.telemetryFlushMs ?? 1000;
   }
 
-  async get(key: string): Promise<License | null> {
+  get(key: string): Promise<License | null> {
+    // The validation hot path: a fresh hit is answered without an async frame.
+    const hit = this.#fresh ? this.#table.get(key) : null;
+    return hit ? Promise.resolve(hit) : this.#getSlow(key);
+  }
+
+  async #getSlow(key: string): Promise<License | null> {
     await this.#ready();
     return this.#table.get(key) ?? (await this.#recheck(() => this.#table.get(key)));
   }
@@ -110,10 +118,12 @@ class FileLicenseStore implements LicenseStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
+    if (this.#staleTimer) clearTimeout(this.#staleTimer);
     this.#flushTimer = null;
     if (this.#opened && this.#pending.size > 0) await this.#commits.submit({ kind: 'flush' });
     await this.#commits.idle();
     this.#closed = true;
+    this.#fresh = false;
   }
 
   async #ready(): Promise<void> {
@@ -129,7 +139,7 @@ class FileLicenseStore implements LicenseStore {
       this.#opened = null; // a bad file is reported on every use until it is fixed
       throw error;
     }
-    if (Date.now() - this.#lastRefresh > this.#refreshMs) await this.#sharedRefresh();
+    if (!this.#fresh) await this.#sharedRefresh();
   }
 
   /** A miss may be a license another process just wrote: look at the file once more. */
@@ -149,7 +159,7 @@ class FileLicenseStore implements LicenseStore {
   #refresh(): Promise<void> {
     const run = this.#refreshChain.then(async () => {
       const replaced = await this.#file.refresh(this.#table);
-      this.#lastRefresh = Date.now();
+      this.#markFresh();
       if (this.#pending.size === 0) return;
       const keys =
         replaced === 'all' ? [...this.#pending.keys()] : [...replaced].map((l) => licenseKeyIndex(l.key));
@@ -161,6 +171,15 @@ class FileLicenseStore implements LicenseStore {
     });
     this.#refreshChain = run.catch(() => undefined);
     return run;
+  }
+
+  #markFresh(): void {
+    this.#fresh = true;
+    if (this.#staleTimer) clearTimeout(this.#staleTimer);
+    this.#staleTimer = setTimeout(() => {
+      this.#fresh = false;
+    }, this.#refreshMs);
+    this.#staleTimer.unref?.();
   }
 
   #recordTelemetry(current: License, next: License): License {
@@ -197,7 +216,7 @@ class FileLicenseStore implements LicenseStore {
         else this.#pending.delete(key);
         this.#table.put(remaining ? applyTelemetry(license, remaining) : license);
       }
-      this.#lastRefresh = Date.now();
+      this.#markFresh();
       return outcomes;
     });
   }

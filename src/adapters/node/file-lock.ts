@@ -23,7 +23,8 @@ interface Owner {
 }
 
 const thisHost = hostname();
-const locks = new Map<string, FileLock>();
+/** The in-process queue of each lock path, shared by every {@link FileLock} of that path. */
+const queues = new Map<string, { tail: Promise<unknown> }>();
 
 /**
  * A lock shared by every process that opens the same store, plus a queue inside this process.
@@ -36,31 +37,35 @@ export class FileLock {
   readonly path: string;
   readonly #io: FileIO;
   readonly #timeoutMs: number;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue: { tail: Promise<unknown> };
   #dirReady = false;
   #swept = false;
 
-  private constructor(path: string, options: FileLockOptions) {
+  private constructor(path: string, queue: { tail: Promise<unknown> }, options: FileLockOptions) {
     this.path = path;
+    this.#queue = queue;
     this.#io = options.io ?? nodeFileIO;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  /** The one lock object of this process for `path` (so stores sharing a lock file share a queue). */
+  /**
+   * A lock on `path` with its own options. Every lock of one path in this process shares one queue;
+   * each sweeps the leftovers of dead processes when it first runs.
+   */
   static for(path: string, options: FileLockOptions = {}): FileLock {
     const absolute = resolve(path);
-    let lock = locks.get(absolute);
-    if (!lock) {
-      lock = new FileLock(absolute, options);
-      locks.set(absolute, lock);
+    let queue = queues.get(absolute);
+    if (!queue) {
+      queue = { tail: Promise.resolve() };
+      queues.set(absolute, queue);
     }
-    return lock;
+    return new FileLock(absolute, queue, options);
   }
 
   /** Runs `critical` while holding the lock, after every earlier caller in this process. */
   run<T>(critical: (fence: Fence) => Promise<T>): Promise<T> {
-    const result = this.#queue.then(() => this.#holding(critical));
-    this.#queue = result.catch(() => undefined);
+    const result = this.#queue.tail.then(() => this.#holding(critical));
+    this.#queue.tail = result.catch(() => undefined);
     return result;
   }
 
@@ -100,6 +105,7 @@ export class FileLock {
         const held = await this.#read(this.path);
         if (held !== null && isStale(held)) {
           await this.#breakStale(held);
+          this.#swept = false; // a dead owner may have left token files too
           continue;
         }
         if (Date.now() > deadline) {
@@ -165,7 +171,8 @@ export class FileLock {
     const prefix = `${basename(this.path)}.`;
     const dir = dirname(this.path);
     for (const name of await this.#io.readdir(dir).catch(() => [])) {
-      const match = name.startsWith(prefix) && /^(\d+)\.[0-9a-f]+\.(tmp|stale)$/.exec(name.slice(prefix.length));
+      const match =
+        name.startsWith(prefix) && /^(\d+)\.[0-9a-f]+\.(tmp|stale)$/.exec(name.slice(prefix.length));
       if (match && !isAlive(Number(match[1]))) await unlinkQuietly(this.#io, join(dir, name));
     }
   }

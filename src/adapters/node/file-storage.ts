@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Storage } from '../../ports/storage.js';
+import { reconcileStorage } from '../reconcile-storage.js';
 import { jsonFileLicenseStore } from './json-file-license-store.js';
 import { jsonlPurchaseLog } from './jsonl-purchase-log.js';
 
@@ -7,6 +8,11 @@ import { jsonlPurchaseLog } from './jsonl-purchase-log.js';
 export interface FileStorageOptions {
   /** The data directory (created if missing): `licenses.json`, `purchases.jsonl` and their lock. */
   dir: string;
+  /**
+   * Run `reconcileStorage` when the storage is first used (default `true`). It reads the whole log
+   * once; turn it off for very large logs and run it yourself at start-up instead.
+   */
+  reconcileOnOpen?: boolean;
   /** Give up waiting for the lock after this long (default 10 s). */
   lockTimeoutMs?: number;
   /** See `FileLicenseStoreOptions.telemetryFlushMs` (default 1000 ms). */
@@ -20,13 +26,46 @@ export interface FileStorageOptions {
  * `jsonFileLicenseStore`) and `purchases.jsonl` (the audit log, see `jsonlPurchaseLog`), sharing one
  * lock file `.lock`, so several processes (a server and the CLI) can use the directory at once.
  *
- * Commit order: a license is written before any audit record that names it, so after a crash
- * between the two files the license exists and the webhook's retry (or the caller) adds the record.
+ * Commit order: a license is written before any audit record that names it. A crash between the
+ * two leaves a license without its `created` record, which `reconcileStorage` appends on open.
  */
 export function fileStorage(options: FileStorageOptions): Storage {
   const lockPath = join(options.dir, '.lock');
-  return {
-    licenses: jsonFileLicenseStore({ ...options, path: join(options.dir, 'licenses.json'), lockPath }),
-    purchases: jsonlPurchaseLog({ ...options, path: join(options.dir, 'purchases.jsonl'), lockPath }),
+  const licenses = jsonFileLicenseStore({ ...options, path: join(options.dir, 'licenses.json'), lockPath });
+  const purchases = jsonlPurchaseLog({ ...options, path: join(options.dir, 'purchases.jsonl'), lockPath });
+  if (options.reconcileOnOpen === false) return { licenses, purchases };
+  let reconciled = false;
+  let reconciling: Promise<void> | null = null;
+  const ready = (): Promise<void> => {
+    reconciling ??= reconcileStorage({ licenses, purchases }).then(
+      () => {
+        reconciled = true;
+      },
+      (error) => {
+        reconciling = null;
+        throw error;
+      },
+    );
+    return reconciling;
   };
+  return {
+    licenses: {
+      get: (key) => (reconciled ? licenses.get(key) : ready().then(() => licenses.get(key))),
+      getByPurchase: (source, id) => ready().then(() => licenses.getByPurchase(source, id)),
+      insert: (license) => ready().then(() => licenses.insert(license)),
+      update: (key, mutate) => ready().then(() => licenses.update(key, mutate)),
+      list: (filter) => after(ready, () => licenses.list(filter)),
+      close: () => licenses.close(),
+    },
+    purchases: {
+      append: (record) => ready().then(() => purchases.append(record)),
+      scan: (filter) => after(ready, () => purchases.scan(filter)),
+      close: () => purchases.close(),
+    },
+  };
+}
+
+async function* after<T>(ready: () => Promise<void>, iterate: () => AsyncIterable<T>): AsyncGenerator<T> {
+  await ready();
+  yield* iterate();
 }

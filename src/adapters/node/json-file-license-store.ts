@@ -17,7 +17,10 @@ export interface JsonFileLicenseStoreOptions extends FileLicenseStoreOptions {
 }
 
 const format = 'licensekit-licenses';
+const headText = `{"format":"${format}","version":1,"generation":`;
 const headPattern = /^\{"format":"licensekit-licenses","version":(\d+),"generation":(\d+),/;
+const separator = Buffer.from(',\n');
+const footer = Buffer.from('\n]}\n');
 
 /**
  * Licenses in one JSON document, `{ format, version, generation, licenses: [...] }`, one license
@@ -35,8 +38,8 @@ class JsonLicenseFile implements LicenseFile {
   readonly #io: FileIO;
   /** The generation of the file the table matches; -1 before the first read. */
   #generation = -1;
-  /** Each license's JSON text, so a write re-serializes only what changed. */
-  #texts = new Map<string, string>();
+  /** Each license's line as written, so a write serializes only what changed. */
+  #lines = new Map<string, Buffer>();
 
   constructor(path: string, io: FileIO) {
     this.path = path;
@@ -52,44 +55,41 @@ class JsonLicenseFile implements LicenseFile {
     if (generation === this.#generation) return [];
     if (generation === 0) {
       table.clear();
-      this.#texts.clear();
+      this.#lines.clear();
       this.#generation = 0;
       return 'all';
     }
     const licenses = await this.#load();
     table.clear();
-    this.#texts.clear();
+    this.#lines.clear();
     for (const license of licenses.list) table.put(license);
     this.#generation = licenses.generation;
     return 'all';
   }
 
   async persist(table: LicenseTable, staged: ReadonlyMap<string, License>, fence: Fence): Promise<void> {
-    const lines: string[] = [];
-    const texts = new Map<string, string>();
+    const generation = this.#generation + 1;
+    const parts: Buffer[] = [Buffer.from(`${headText}${generation},"licenses":[\n`)];
+    const lines = new Map<string, Buffer>();
+    const add = (key: string, license: License, cached: Buffer | undefined) => {
+      const line = cached ?? Buffer.from(JSON.stringify(license));
+      if (lines.size > 0) parts.push(separator);
+      lines.set(key, line);
+      parts.push(line);
+    };
     for (const license of table.values()) {
       const key = licenseKeyIndex(license.key);
       const changed = staged.get(key);
-      const text = changed ? JSON.stringify(changed) : (this.#texts.get(key) ?? JSON.stringify(license));
-      texts.set(key, text);
-      lines.push(text);
+      add(key, changed ?? license, changed ? undefined : this.#lines.get(key));
     }
-    for (const [key, license] of staged) {
-      if (texts.has(key)) continue;
-      const text = JSON.stringify(license);
-      texts.set(key, text);
-      lines.push(text);
-    }
-    const generation = this.#generation + 1;
-    const head = `{"format":"${format}","version":1,"generation":${generation},"licenses":[`;
-    const body = lines.length === 0 ? '' : `\n${lines.join(',\n')}\n`;
-    const bytes = Buffer.from(`${head}${body}]}\n`, 'utf8');
-    await writeFileAtomic(this.#io, this.path, bytes, {
+    for (const [key, license] of staged) if (!lines.has(key)) add(key, license, undefined);
+    parts.push(footer);
+    await writeFileAtomic(this.#io, this.path, inChunks(parts), {
       backupPath: `${this.path}.bak`,
       beforeCommit: fence,
     });
     this.#generation = generation;
-    this.#texts = texts;
+    this.#lines = lines;
   }
 
   /** The generation in the file's first bytes (0 when there is no file), or -2 when it is not there. */
@@ -154,4 +154,20 @@ class JsonLicenseFile implements LicenseFile {
   #corrupt(detail: string): StorageError {
     return new StorageError('STORAGE_CORRUPT', `${this.path} ${detail}; the file was left untouched`);
   }
+}
+
+/** Joins many small buffers into ~1 MiB chunks: few write calls, no single huge allocation. */
+function inChunks(parts: readonly Buffer[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < parts.length; i++) {
+    bytes += parts[i]!.length;
+    if (bytes >= 1 << 20 || i === parts.length - 1) {
+      chunks.push(Buffer.concat(parts.slice(start, i + 1), bytes));
+      start = i + 1;
+      bytes = 0;
+    }
+  }
+  return chunks;
 }

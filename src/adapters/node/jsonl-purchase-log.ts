@@ -21,7 +21,7 @@ export interface JsonlPurchaseLogOptions {
 
 interface AppendOp {
   line: string;
-  dedupeKey: string | null;
+  dedupeKey: string;
 }
 
 /**
@@ -46,7 +46,9 @@ class JsonlPurchaseLog implements PurchaseLog {
 
   constructor(options: JsonlPurchaseLogOptions) {
     this.#file = new JsonlFile(options.io ?? nodeFileIO, options.path, 'licensekit-purchases');
-    this.#lock = FileLock.for(options.lockPath ?? `${options.path}.lock`, { timeoutMs: options.lockTimeoutMs });
+    this.#lock = FileLock.for(options.lockPath ?? `${options.path}.lock`, {
+      timeoutMs: options.lockTimeoutMs,
+    });
   }
 
   async append(record: AuditRecord): Promise<boolean> {
@@ -58,7 +60,7 @@ class JsonlPurchaseLog implements PurchaseLog {
     }
     await this.#ready();
     const dedupeKey = auditDedupeKey(valid);
-    if (dedupeKey !== null && this.#seen.has(dedupeKey)) return false;
+    if (this.#seen.has(dedupeKey)) return false;
     return this.#commits.submit({ line, dedupeKey });
   }
 
@@ -81,7 +83,8 @@ class JsonlPurchaseLog implements PurchaseLog {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new LicenseKitError('STORAGE_CLOSED', `the purchase log ${this.#file.path} is closed`);
+    if (this.#closed)
+      throw new LicenseKitError('STORAGE_CLOSED', `the purchase log ${this.#file.path} is closed`);
   }
 
   async #ready(): Promise<void> {
@@ -99,8 +102,7 @@ class JsonlPurchaseLog implements PurchaseLog {
     const run = this.#refreshChain.then(() =>
       this.#file.catchUp(
         (line) => {
-          const key = auditDedupeKey(this.#record(line));
-          if (key !== null) this.#seen.add(key);
+          this.#seen.add(auditDedupeKey(this.#record(line)));
         },
         () => this.#seen.clear(),
       ),
@@ -114,8 +116,8 @@ class JsonlPurchaseLog implements PurchaseLog {
       await this.#refresh();
       const batch = new Set<string>();
       const outcomes = ops.map(({ dedupeKey }): Outcome<boolean> => {
-        const duplicate = dedupeKey !== null && (this.#seen.has(dedupeKey) || batch.has(dedupeKey));
-        if (!duplicate && dedupeKey !== null) batch.add(dedupeKey);
+        const duplicate = this.#seen.has(dedupeKey) || batch.has(dedupeKey);
+        batch.add(dedupeKey);
         return { ok: true, value: !duplicate };
       });
       await this.#file.append(

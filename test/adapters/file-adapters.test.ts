@@ -1,0 +1,95 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type AuditRecord, createdRecordId, type Storage } from '../../src/index.js';
+import { fileStorage, jsonFileLicenseStore, jsonlLicenseStore, jsonlPurchaseLog } from '../../src/node.js';
+import { licenseFixture, runStorageConformance } from '../../src/testing.js';
+
+/** Every built-in file adapter passes the exported conformance suite, including across a reopen. */
+const dirs = new WeakMap<Storage, string>();
+
+function onDir(name: string, open: (dir: string) => Storage) {
+  return {
+    name,
+    createStorage: () => {
+      const dir = mkdtempSync(join(tmpdir(), 'licensekit-conformance-'));
+      const storage = open(dir);
+      dirs.set(storage, dir);
+      return storage;
+    },
+    reopen: (storage: Storage) => {
+      const dir = dirs.get(storage)!;
+      const reopened = open(dir);
+      dirs.set(reopened, dir);
+      return reopened;
+    },
+    destroy: (storage: Storage) => rmSync(dirs.get(storage)!, { recursive: true, force: true }),
+  };
+}
+
+// fileStorage's open-time reconciliation appends records of its own; it has its own test below.
+runStorageConformance(
+  { describe, it },
+  onDir('fileStorage', (dir) => fileStorage({ dir, reconcileOnOpen: false })),
+);
+
+runStorageConformance(
+  { describe, it },
+  onDir('jsonFileLicenseStore + jsonlPurchaseLog', (dir) => ({
+    licenses: jsonFileLicenseStore({ path: join(dir, 'licenses.json') }),
+    purchases: jsonlPurchaseLog({ path: join(dir, 'purchases.jsonl') }),
+  })),
+);
+
+runStorageConformance(
+  { describe, it },
+  onDir('jsonlLicenseStore + jsonlPurchaseLog', (dir) => ({
+    licenses: jsonlLicenseStore({ path: join(dir, 'licenses.jsonl') }),
+    purchases: jsonlPurchaseLog({ path: join(dir, 'purchases.jsonl') }),
+  })),
+);
+
+describe('fileStorage reconciles a crash between its two files on open', () => {
+  it('appends the missing created record once, and the writer that comes back adds no second one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'licensekit-reconcile-'));
+    try {
+      // A process wrote the license, then died before its audit records.
+      const crashed = fileStorage({ dir, reconcileOnOpen: false });
+      const license = licenseFixture();
+      await crashed.licenses.insert(license);
+      await crashed.licenses.close();
+      await crashed.purchases.close();
+
+      const [first, second] = [fileStorage({ dir }), fileStorage({ dir })];
+      await Promise.all([first.licenses.get(license.key), second.licenses.get(license.key)]);
+      const created = await collect(first.purchases.scan({ kind: 'license', action: 'created' }));
+      expect(created).toEqual([
+        {
+          kind: 'license',
+          id: createdRecordId(license),
+          recordedAt: license.createdAt,
+          action: 'created',
+          licenseKey: license.key,
+          reason: 'reconciled',
+          actor: 'licensekit',
+        },
+      ]);
+      // The manager's own created record carries the same id, so it is a duplicate now.
+      const late = { ...created[0]!, reason: null, actor: 'webhook' } as AuditRecord;
+      expect(await second.purchases.append(late)).toBe(false);
+      for (const storage of [first, second]) {
+        await storage.licenses.close();
+        await storage.purchases.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
