@@ -1,5 +1,19 @@
 export { memoryStorage } from './adapters/memory-storage.js';
 export { reconcileStorage } from './adapters/reconcile-storage.js';
+export { type CsvColumn, type CsvExportOptions, csvColumns } from './audit/csv-export.js';
+export {
+  type AuditQuery,
+  type LicenseActionDetails,
+  PurchaseAuditLog,
+  type PurchaseAuditLogOptions,
+} from './audit/purchase-audit-log.js';
+export type {
+  CurrencyRevenue,
+  ProductStats,
+  PurchaseStats,
+  PurchaseStatsFilter,
+  SourceStats,
+} from './audit/purchase-stats.js';
 export {
   type AuditRecord,
   auditDedupeKey,
@@ -9,6 +23,8 @@ export {
   type PurchaseRecord,
   parseAuditRecord,
 } from './domain/audit-record.js';
+export { type Clock, systemClock } from './domain/clock.js';
+export { currencyExponent, formatMinorUnits, parseDecimalToMinorUnits } from './domain/currency.js';
 export {
   isLicenseKitError,
   LicenseKitError,
@@ -25,6 +41,7 @@ export {
   type LicenseKeyFormat,
   normalizeLicenseKey,
 } from './domain/license-key.js';
+export { defaultPlan, type Plan, type PlanQuery, type PlanResolver } from './domain/plan.js';
 export {
   type Purchase,
   type PurchaseEvent,
@@ -32,6 +49,27 @@ export {
   parsePurchaseEvent,
   purchaseEventTypes,
 } from './domain/purchase.js';
+export type { ValidationCode, ValidationRequest, ValidationResult } from './domain/validation-result.js';
+export { type ConsoleMailerOptions, consoleMailer } from './mail/console-mailer.js';
+export {
+  defaultLicenseEmailTemplate,
+  escapeHtml,
+  type LicenseEmail,
+  type LicenseEmailContext,
+  type LicenseEmailTemplate,
+} from './mail/license-email.js';
+export type { Mailer, MailMessage } from './mail/mailer.js';
+export type { CreateLicenseInput } from './manager/create-license-input.js';
+export { MailDeliveryError } from './manager/license-delivery.js';
+export { type ActorOption, LicenseManager, type LicenseManagerOptions } from './manager/license-manager.js';
+export type { PurchaseEventAction, PurchaseEventResult } from './manager/purchase-event-handler.js';
+export {
+  defaultPurchasePolicy,
+  type PurchaseAction,
+  type PurchasePolicy,
+  type PurchasePolicyOverrides,
+  type PurchaseRule,
+} from './manager/purchase-policy.js';
 export { matchesAuditFilter, matchesLicenseFilter } from './ports/filters.js';
 export { isTelemetryOnlyChange } from './ports/license-changes.js';
 export type {

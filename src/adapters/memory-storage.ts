@@ -60,6 +60,10 @@ function memoryPurchaseLog(): PurchaseLog {
       log.push(valid);
       return true;
     },
+    has: async (record) => {
+      open();
+      return seen.has(auditDedupeKey(record));
+    },
     scan: (filter?: AuditFilter) =>
       iterate(function* () {
         for (const record of open()) if (matchesAuditFilter(record, filter)) yield record;

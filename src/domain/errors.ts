@@ -21,6 +21,8 @@ export const LicenseKitErrorCode = {
   STORAGE_CLOSED: 'STORAGE_CLOSED',
   /** A record is larger than the store accepts; nothing was written. */
   RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
+  /** The license email could not be sent; the license is stored (see `MailDeliveryError.license`). */
+  MAIL_FAILED: 'MAIL_FAILED',
 } as const;
 
 /** Union of all error code strings. */

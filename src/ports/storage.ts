@@ -93,6 +93,12 @@ export interface PurchaseLog {
    */
   append(record: AuditRecord): Promise<boolean>;
 
+  /**
+   * Whether a record with the same dedupe key as `record` is stored (including one appended by
+   * another process a moment ago). Lets a caller skip work for an event it has handled already.
+   */
+  has(record: AuditRecord): Promise<boolean>;
+
   /** Every record matching `filter`, in append order. Streams: memory does not grow with the log. */
   scan(filter?: AuditFilter): AsyncIterable<AuditRecord>;
 

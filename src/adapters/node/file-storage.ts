@@ -59,6 +59,7 @@ export function fileStorage(options: FileStorageOptions): Storage {
     },
     purchases: {
       append: (record) => ready().then(() => purchases.append(record)),
+      has: (record) => ready().then(() => purchases.has(record)),
       scan: (filter) => after(ready, () => purchases.scan(filter)),
       close: () => purchases.close(),
     },

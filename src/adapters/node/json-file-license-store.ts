@@ -18,7 +18,8 @@ export interface JsonFileLicenseStoreOptions extends FileLicenseStoreOptions {
 
 const format = 'licensekit-licenses';
 const headText = `{"format":"${format}","version":1,"generation":`;
-const headPattern = /^\{"format":"licensekit-licenses","version":(\d+),"generation":(\d+),/;
+// Generation 0 stands for "no file": a head that claims it is not trusted, the file is read in full.
+const headPattern = /^\{"format":"licensekit-licenses","version":(\d+),"generation":([1-9]\d*),/;
 const separator = Buffer.from(',\n');
 const footer = Buffer.from('\n]}\n');
 

@@ -64,7 +64,10 @@ export class JsonlFile {
     }
     if (size === this.#offset) return;
     for await (const chunk of this.#chunks(this.#offset, size)) {
-      for (const text of chunk.lines) this.#take(text, onLine);
+      // Count lines only with the chunk they belong to: a chunk that fails is read again from its start.
+      let line = this.#lines;
+      for (const text of chunk.lines) this.#take(text, ++line, onLine);
+      this.#lines = line;
       this.#offset = chunk.end;
     }
   }
@@ -93,7 +96,8 @@ export class JsonlFile {
     const created = this.#offset === 0;
     const text = `${created ? `${this.#header()}\n` : ''}${lines.join('\n')}\n`;
     const bytes = new TextEncoder().encode(text);
-    const fd = await this.#io.open(this.path, 'a', 0o600).catch((error) => {
+    // Read-write: a torn tail is read back (to keep it) before it is cut.
+    const fd = await this.#io.open(this.path, 'a+', 0o600).catch((error) => {
       throw ioError(`could not open ${this.path}`, error);
     });
     try {
@@ -136,11 +140,10 @@ export class JsonlFile {
     return JSON.stringify({ format: this.#format, version: 1 });
   }
 
-  #take(text: string, onLine: (line: JsonlLine) => void): void {
-    this.#lines++;
-    const value = this.#parse(text, this.#lines);
-    if (this.#lines === 1) this.#checkHeader(value);
-    else onLine({ value, line: this.#lines });
+  #take(text: string, line: number, onLine: (line: JsonlLine) => void): void {
+    const value = this.#parse(text, line);
+    if (line === 1) this.#checkHeader(value);
+    else onLine({ value, line });
   }
 
   #parse(text: string, line: number): unknown {

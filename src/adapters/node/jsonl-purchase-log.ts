@@ -64,6 +64,15 @@ class JsonlPurchaseLog implements PurchaseLog {
     return this.#commits.submit({ line, dedupeKey });
   }
 
+  async has(record: AuditRecord): Promise<boolean> {
+    this.#checkOpen();
+    await this.#ready();
+    const key = auditDedupeKey(record);
+    if (this.#seen.has(key)) return true;
+    await this.#refresh();
+    return this.#seen.has(key);
+  }
+
   async *scan(filter?: AuditFilter): AsyncGenerator<AuditRecord> {
     this.#checkOpen();
     await this.#ready();

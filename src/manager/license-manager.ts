@@ -1,0 +1,352 @@
+import { ulid } from 'ulid';
+import { PurchaseAuditLog } from '../audit/purchase-audit-log.js';
+import { type Clock, systemClock } from '../domain/clock.js';
+import { LicenseKitError } from '../domain/errors.js';
+import type { License, LicenseStatus } from '../domain/license.js';
+import { defaultLicenseKeyFormat, type LicenseKeyFormat } from '../domain/license-key.js';
+import { defaultPlan, type Plan, type PlanResolver } from '../domain/plan.js';
+import type { Purchase, PurchaseEvent } from '../domain/purchase.js';
+import type { ValidationRequest, ValidationResult } from '../domain/validation-result.js';
+import { defaultLicenseEmailTemplate, type LicenseEmailTemplate } from '../mail/license-email.js';
+import type { Mailer } from '../mail/mailer.js';
+import type { LicenseMutation, Storage } from '../ports/storage.js';
+import { checkLicense, type LicenseCheck } from './check-license.js';
+import { type CreateLicenseInput, parseCreateLicenseInput } from './create-license-input.js';
+import { LicenseDelivery } from './license-delivery.js';
+import { PurchaseEventHandler, type PurchaseEventResult } from './purchase-event-handler.js';
+import { type PurchasePolicyOverrides, resolvePolicy } from './purchase-policy.js';
+
+/** Options of {@link LicenseManager}. */
+export interface LicenseManagerOptions {
+  storage: Storage;
+  /** Sends the license email; without one, no email is sent. */
+  mailer?: Mailer;
+  /** Where time comes from (default: the system clock). */
+  clock?: Clock;
+  /** The key format: how keys are generated and how typed keys are normalized. */
+  keys?: LicenseKeyFormat;
+  /** Maps a product (and tier) to its terms (default: perpetual, 1 device, no grace). */
+  plans?: PlanResolver;
+  /** Replaces the default license email. */
+  emailTemplate?: LicenseEmailTemplate;
+  /** Overrides rules of the default purchase rulebook. */
+  policy?: PurchasePolicyOverrides;
+  /** Issue licenses for test purchases (`isTest`) too; by default they are recorded and ignored. */
+  processTestPurchases?: boolean;
+}
+
+/** Who did an admin action, for the audit record (default `admin`). */
+export interface ActorOption {
+  actor?: string;
+}
+
+const dayMs = 86_400_000;
+
+/**
+ * Issues licenses for sales, applies refunds, disputes, renewals and cancellations, and validates
+ * keys with device binding. Works unchanged on every storage adapter: every change is one atomic
+ * storage update, and every event and action leaves an audit record in `manager.audit`.
+ */
+export class LicenseManager {
+  /** The purchase and license history this manager writes. */
+  readonly audit: PurchaseAuditLog;
+  readonly #storage: Storage;
+  readonly #clock: Clock;
+  readonly #keys: LicenseKeyFormat;
+  readonly #plans: PlanResolver;
+  readonly #delivery: LicenseDelivery;
+  readonly #events: PurchaseEventHandler;
+
+  constructor(options: LicenseManagerOptions) {
+    this.#storage = checkStorage(options.storage);
+    this.#clock = options.clock ?? systemClock;
+    this.#keys = options.keys ?? defaultLicenseKeyFormat;
+    this.#plans = options.plans ?? (() => defaultPlan);
+    this.audit = new PurchaseAuditLog({ storage: this.#storage, clock: this.#clock });
+    this.#delivery = new LicenseDelivery({
+      licenses: this.#storage.licenses,
+      audit: this.audit,
+      mailer: options.mailer,
+      template: options.emailTemplate ?? defaultLicenseEmailTemplate,
+      clock: this.#clock,
+    });
+    this.#events = new PurchaseEventHandler({
+      storage: this.#storage,
+      audit: this.audit,
+      delivery: this.#delivery,
+      clock: this.#clock,
+      plans: this.#plans,
+      policy: resolvePolicy(options.policy),
+      processTestPurchases: options.processTestPurchases ?? false,
+      newLicense: (purchase, terms) => this.#newLicense(purchase, terms),
+    });
+  }
+
+  /**
+   * Issues a license, stores it, records it and emails it (if a mailer is set). With a `purchase`,
+   * it is that sale's license and idempotent on it; without, a `manual` license. Rejects with
+   * `MAIL_FAILED` (a `MailDeliveryError` carrying the stored license) if the email fails.
+   */
+  async createLicense(input: CreateLicenseInput): Promise<License> {
+    const valid = parseCreateLicenseInput(input);
+    const now = this.#clock();
+    const purchase: Purchase = valid.purchase ?? {
+      source: 'manual',
+      saleId: ulid(now.getTime()),
+      email: valid.email,
+      customerName: valid.customerName,
+      customerId: null,
+      productId: valid.productId,
+      productName: valid.productId,
+      tier: null,
+      amount: 0,
+      currency: 'USD',
+      quantity: 1,
+      purchasedAt: now.toISOString(),
+      isTest: false,
+      isRecurring: false,
+      subscriptionId: null,
+      sourceLicenseKey: null,
+    };
+    const plan = this.#plans(purchase);
+    const expiresAt =
+      valid.expiresAt ?? (valid.expiresInDays !== undefined ? after(now, valid.expiresInDays) : undefined);
+    const license = this.#newLicense(purchase, {
+      ...plan,
+      maxDevices: valid.maxDevices ?? purchase.quantity * plan.maxDevices,
+      expiresAt,
+      email: valid.email,
+      customerName: valid.customerName,
+      productId: valid.productId,
+    });
+    const event: PurchaseEvent | null = valid.purchase
+      ? { type: 'sale', eventId: `createLicense:${purchase.saleId}`, occurredAt: now.toISOString(), purchase }
+      : null;
+    const issued = await this.#events.issue(license, event, 'createLicense');
+    return issued.license!;
+  }
+
+  /**
+   * Applies a normalized purchase event by the rulebook. Idempotent: a redelivered event (same
+   * source and event id) changes nothing and reports `duplicate`; a second event for one sale never
+   * makes a second license. An event for a sale not seen yet is applied when the sale arrives.
+   */
+  handlePurchaseEvent(event: PurchaseEvent): Promise<PurchaseEventResult> {
+    return this.#events.handle(event);
+  }
+
+  /** Validates a key for a device; binds a free seat to a new `hardwareId`. Never throws for a bad key. */
+  async validate(key: string, request: ValidationRequest = {}): Promise<ValidationResult> {
+    const now = this.#clock();
+    const checkedAt = now.toISOString();
+    const miss = (code: 'MALFORMED_KEY' | 'NOT_FOUND', detail: string): ValidationResult => ({
+      valid: false,
+      code,
+      detail,
+      license: null,
+      device: null,
+      checkedAt,
+    });
+    checkRequest(key, request);
+    const normalized = this.#keys.normalize(key);
+    if (normalized === null)
+      return miss('MALFORMED_KEY', 'the key has a typo: its check symbol does not match');
+    if (normalized === '') return miss('NOT_FOUND', 'no key was given');
+    let check: LicenseCheck | undefined;
+    const license = await this.#storage.licenses.update(normalized, (current) => {
+      check = checkLicense(current, request, now, this.#graceDays(current));
+      return check.next;
+    });
+    if (license === null || check === undefined) return miss('NOT_FOUND', 'no license has this key');
+    if (check.bound) {
+      await this.audit.recordLicenseAction('device_activated', license.key, {
+        reason: check.device?.deviceName ?? null,
+        actor: `device:${request.hardwareId}`,
+      });
+    }
+    const valid = check.code === 'VALID' || check.code === 'GRACE_PERIOD';
+    return { valid, code: check.code, detail: check.detail, license, device: check.device, checkedAt };
+  }
+
+  /** The license with this key (normalized), or `null`. */
+  async getLicense(key: string): Promise<License | null> {
+    const normalized = this.#keys.normalize(key);
+    return normalized ? this.#storage.licenses.get(normalized) : null;
+  }
+
+  /** Licenses matching every given field, in creation order. */
+  findLicenses(
+    filter: { email?: string; productId?: string; status?: LicenseStatus } = {},
+  ): AsyncIterable<License> {
+    const email = filter.email?.trim().toLowerCase();
+    return this.#storage.licenses.list(email === undefined ? filter : { ...filter, email });
+  }
+
+  /** Frees the seat of one device. */
+  deactivateDevice(key: string, hardwareId: string, options: ActorOption = {}): Promise<License> {
+    return this.#admin(key, 'device_deactivated', hardwareId, options, (license) => {
+      const devices = license.devices.filter((device) => device.hardwareId !== hardwareId);
+      return devices.length === license.devices.length ? license : { ...license, devices };
+    });
+  }
+
+  /** Blocks a license until it is reinstated. */
+  suspend(key: string, reason: string, options: ActorOption = {}): Promise<License> {
+    return this.#admin(key, 'suspended', reason, options, (license) =>
+      license.status === 'active' ? { ...license, status: 'suspended', statusReason: reason } : license,
+    );
+  }
+
+  /** Makes a suspended or revoked license active again. */
+  reinstate(key: string, options: ActorOption = {}): Promise<License> {
+    return this.#admin(key, 'reinstated', null, options, (license) =>
+      license.status === 'active' ? license : { ...license, status: 'active', statusReason: null },
+    );
+  }
+
+  /** Revokes a license for good (reinstate can still undo a mistake). */
+  revoke(key: string, reason: string, options: ActorOption = {}): Promise<License> {
+    return this.#admin(key, 'revoked', reason, options, (license) =>
+      license.status === 'revoked' ? license : { ...license, status: 'revoked', statusReason: reason },
+    );
+  }
+
+  /** Moves the expiry: `days` from the later of now and the current expiry, or `until` a date. */
+  extend(
+    key: string,
+    by: { days: number } | { until: string | Date },
+    options: ActorOption = {},
+  ): Promise<License> {
+    const until = 'until' in by ? toInstant(by.until) : null;
+    if (!('until' in by) && !(Number.isFinite(by.days) && by.days > 0)) {
+      throw new LicenseKitError('INVALID_INPUT', 'extend needs a positive number of days or an until date');
+    }
+    return this.#admin(key, 'extended', null, options, (license) => {
+      const base = Math.max(this.#clock().getTime(), license.expiresAt ? Date.parse(license.expiresAt) : 0);
+      const expiresAt = until ?? new Date(base + (by as { days: number }).days * dayMs).toISOString();
+      return { ...license, expiresAt };
+    });
+  }
+
+  /** Sends the license email again (even if it was sent before). */
+  async resendLicenseEmail(key: string, options: ActorOption = {}): Promise<License> {
+    const license = await this.#require(key);
+    return this.#delivery.resend(license, null, options.actor ?? 'admin');
+  }
+
+  /** Closes the storage (flushing anything written behind). */
+  async close(): Promise<void> {
+    await this.#storage.licenses.close();
+    await this.#storage.purchases.close();
+  }
+
+  #newLicense(
+    purchase: Purchase,
+    terms: Plan & { expiresAt?: string; email?: string; customerName?: string; productId?: string },
+  ): License {
+    const now = this.#clock();
+    return {
+      key: this.#keys.generate(),
+      productId: terms.productId ?? purchase.productId,
+      email: terms.email ?? purchase.email,
+      customerName: terms.customerName ?? purchase.customerName,
+      createdAt: now.toISOString(),
+      expiresAt: terms.expiresAt ?? (terms.durationDays === null ? null : after(now, terms.durationDays)),
+      status: 'active',
+      statusReason: null,
+      maxDevices: terms.maxDevices,
+      devices: [],
+      lastValidatedAt: null,
+      validationCount: 0,
+      purchaseSource: purchase.source,
+      purchaseId: purchase.saleId,
+      subscriptionId: purchase.subscriptionId,
+      deliveredAt: null,
+    };
+  }
+
+  #graceDays(license: License): number {
+    const plan = this.#plans({
+      productId: license.productId,
+      tier: null,
+      source: license.purchaseSource,
+      quantity: 1,
+    });
+    return plan.graceDays ?? 0;
+  }
+
+  async #require(key: string): Promise<License> {
+    const license = await this.getLicense(key);
+    if (!license) throw new LicenseKitError('LICENSE_NOT_FOUND', 'no license has this key');
+    return license;
+  }
+
+  async #admin(
+    key: string,
+    action: 'device_deactivated' | 'suspended' | 'reinstated' | 'revoked' | 'extended',
+    reason: string | null,
+    options: ActorOption,
+    mutate: LicenseMutation,
+  ): Promise<License> {
+    const license = await this.#require(key);
+    let changed = false;
+    const updated = await this.#storage.licenses.update(license.key, (current) => {
+      const next = mutate(current);
+      changed = next !== current;
+      return next;
+    });
+    if (!updated) throw new LicenseKitError('LICENSE_NOT_FOUND', 'no license has this key');
+    if (changed) {
+      const detail = action === 'extended' ? `until ${updated.expiresAt}` : reason;
+      await this.audit.recordLicenseAction(action, updated.key, {
+        reason: detail,
+        actor: options.actor ?? 'admin',
+      });
+    }
+    return updated;
+  }
+}
+
+/** `days` after `from`, as an ISO timestamp. */
+export function after(from: Date, days: number): string {
+  return new Date(from.getTime() + days * dayMs).toISOString();
+}
+
+function toInstant(value: string | Date): string {
+  const time = value instanceof Date ? value.getTime() : Date.parse(value);
+  if (Number.isNaN(time)) throw new LicenseKitError('INVALID_INPUT', 'until must be a date');
+  return new Date(time).toISOString();
+}
+
+function checkRequest(key: unknown, request: ValidationRequest): void {
+  const fields = [request.hardwareId, request.deviceName, request.productId];
+  const badField = fields.some(
+    (field) => field !== undefined && (typeof field !== 'string' || field.length > 256),
+  );
+  if (typeof key !== 'string' || key.length > 256 || badField || request.hardwareId === '') {
+    throw new LicenseKitError(
+      'INVALID_INPUT',
+      'validate takes a key and optional hardwareId, deviceName, productId strings',
+    );
+  }
+}
+
+function checkStorage(storage: Storage): Storage {
+  const missing = [
+    ...['get', 'getByPurchase', 'insert', 'update', 'list', 'close']
+      .filter(
+        (method) => typeof (storage?.licenses as unknown as Record<string, unknown>)?.[method] !== 'function',
+      )
+      .map((method) => `licenses.${method}`),
+    ...['append', 'has', 'scan', 'close']
+      .filter(
+        (method) =>
+          typeof (storage?.purchases as unknown as Record<string, unknown>)?.[method] !== 'function',
+      )
+      .map((method) => `purchases.${method}`),
+  ];
+  if (missing.length > 0) {
+    throw new LicenseKitError('STORAGE_MISSING_METHODS', `the storage lacks ${missing.join(', ')}`);
+  }
+  return storage;
+}

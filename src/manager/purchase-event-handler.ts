@@ -1,0 +1,186 @@
+import type { PurchaseAuditLog } from '../audit/purchase-audit-log.js';
+import { createdRecordId, type LicenseAction } from '../domain/audit-record.js';
+import type { Clock } from '../domain/clock.js';
+import type { License } from '../domain/license.js';
+import type { Plan, PlanResolver } from '../domain/plan.js';
+import { type Purchase, type PurchaseEvent, parsePurchaseEvent } from '../domain/purchase.js';
+import type { Storage } from '../ports/storage.js';
+import type { LicenseDelivery } from './license-delivery.js';
+import type { PurchaseAction, PurchasePolicy, PurchaseRule } from './purchase-policy.js';
+import { applyRule } from './purchase-transitions.js';
+
+/** What handling a purchase event did. */
+export type PurchaseEventAction =
+  | 'created'
+  | 'duplicate'
+  | 'revoked'
+  | 'suspended'
+  | 'reinstated'
+  | 'renewed'
+  | 'expired'
+  | 'recorded'
+  | 'ignored';
+
+/** The outcome of `LicenseManager.handlePurchaseEvent`: what happened and the license it concerns. */
+export interface PurchaseEventResult {
+  action: PurchaseEventAction;
+  license: License | null;
+}
+
+/** What {@link PurchaseEventHandler} needs from the manager. */
+export interface PurchaseEventHandlerOptions {
+  storage: Storage;
+  audit: PurchaseAuditLog;
+  delivery: LicenseDelivery;
+  clock: Clock;
+  plans: PlanResolver;
+  policy: PurchasePolicy;
+  processTestPurchases: boolean;
+  newLicense(purchase: Purchase, plan: Plan): License;
+}
+
+const results: Record<Exclude<PurchaseAction, 'create' | 'record'>, [PurchaseEventAction, LicenseAction]> = {
+  revoke: ['revoked', 'revoked'],
+  suspend: ['suspended', 'suspended'],
+  reinstate: ['reinstated', 'reinstated'],
+  extend: ['renewed', 'extended'],
+  expire: ['expired', 'extended'],
+};
+
+const subscriptionEvents = new Set([
+  'renewal',
+  'cancellation',
+  'subscription_ended',
+  'subscription_restarted',
+]);
+
+/**
+ * Applies purchase events by the rulebook, idempotently. Order of writes: the license first, then its
+ * `created` record (whose id is derived from the key), then the purchase record, then the email; each
+ * step is idempotent, so a store's retry after a crash completes what is missing and nothing twice.
+ * A refund or dispute for a sale not seen yet stores the sale's license already revoked or suspended
+ * (from the event's own purchase data), so the sale, when it arrives, finds it and is born that way.
+ */
+export class PurchaseEventHandler {
+  readonly #o: PurchaseEventHandlerOptions;
+
+  constructor(options: PurchaseEventHandlerOptions) {
+    this.#o = options;
+  }
+
+  async handle(input: PurchaseEvent): Promise<PurchaseEventResult> {
+    const event = parsePurchaseEvent(input);
+    const { storage, audit, policy } = this.#o;
+    const seen = await storage.purchases.has({
+      kind: 'purchase',
+      id: 'probe',
+      recordedAt: event.occurredAt,
+      event,
+      licenseKey: null,
+    });
+    if (seen) return this.#duplicate(event, await this.#find(event));
+    if (event.purchase.isTest && !this.#o.processTestPurchases) {
+      await audit.recordPurchase(event, null);
+      return { action: 'ignored', license: null };
+    }
+    const rule = policy[event.type];
+    if (rule.action === 'create') {
+      return this.issue(
+        this.#o.newLicense(event.purchase, this.#seats(event.purchase)),
+        event,
+        event.purchase.source,
+      );
+    }
+    return this.#apply(event, rule);
+  }
+
+  /** Stores a new license (idempotent on its sale), records it and emails it. */
+  async issue(candidate: License, event: PurchaseEvent | null, actor: string): Promise<PurchaseEventResult> {
+    const { storage, audit, delivery } = this.#o;
+    const { license, created } = await storage.licenses.insert(candidate);
+    const firstRecord = await audit.recordLicenseAction('created', license.key, {
+      id: createdRecordId(license),
+      reason: event ? `${event.purchase.source} ${event.type}` : 'manual',
+      actor,
+    });
+    if (event) await audit.recordPurchase(event, license.key);
+    if (!created && !firstRecord) return this.#duplicate(event, license);
+    const delivered =
+      license.status === 'revoked'
+        ? license
+        : await delivery.deliver(license, event?.purchase ?? null, actor);
+    return { action: license.status === 'active' ? 'created' : license.status, license: delivered };
+  }
+
+  /** A redelivered sale also retries an email that failed before. */
+  async #duplicate(event: PurchaseEvent | null, license: License | null): Promise<PurchaseEventResult> {
+    const isSale = event === null || this.#o.policy[event.type].action === 'create';
+    if (license && isSale && license.status !== 'revoked') {
+      const delivered = await this.#o.delivery.deliver(
+        license,
+        event?.purchase ?? null,
+        event?.purchase.source ?? 'createLicense',
+      );
+      return { action: 'duplicate', license: delivered };
+    }
+    return { action: 'duplicate', license };
+  }
+
+  async #apply(event: PurchaseEvent, rule: PurchaseRule): Promise<PurchaseEventResult> {
+    const { storage, audit } = this.#o;
+    let license = await this.#find(event);
+    if (!license && (rule.action === 'revoke' || rule.action === 'suspend')) {
+      const plan = this.#seats(event.purchase);
+      const early = applyRule(rule, this.#o.newLicense(event.purchase, plan), event, plan, this.#o.clock);
+      const inserted = await storage.licenses.insert(early);
+      if (inserted.created) {
+        await audit.recordPurchase(event, inserted.license.key);
+        return { action: 'recorded', license: inserted.license };
+      }
+      license = inserted.license; // the sale arrived meanwhile: apply the rule to its license
+    }
+    if (!license || rule.action === 'record' || rule.action === 'create') {
+      await audit.recordPurchase(event, license?.key ?? null);
+      return { action: 'recorded', license };
+    }
+    const plan = this.#plan(event.purchase);
+    let changed = false;
+    const next = await storage.licenses.update(license.key, (current) => {
+      const updated = applyRule(rule, current, event, plan, this.#o.clock);
+      changed = updated !== current;
+      return updated;
+    });
+    const [action, record] = results[rule.action];
+    if (changed && next) {
+      const reason = rule.action === 'extend' ? `until ${next.expiresAt}` : (rule.reason ?? event.type);
+      await audit.recordLicenseAction(record, license.key, { reason, actor: event.purchase.source });
+    }
+    await audit.recordPurchase(event, license.key);
+    return { action, license: next ?? license };
+  }
+
+  /** Subscription events find the license by subscription, sale events by sale, each falling back to the other. */
+  async #find(event: PurchaseEvent): Promise<License | null> {
+    const { source, saleId, subscriptionId } = event.purchase;
+    const licenses = this.#o.storage.licenses;
+    const bySale = () => licenses.getByPurchase(source, saleId);
+    const bySubscription = async () => {
+      if (subscriptionId === null) return null;
+      for await (const license of licenses.list({ purchaseSource: source, subscriptionId })) return license;
+      return null;
+    };
+    return subscriptionEvents.has(event.type)
+      ? ((await bySubscription()) ?? (await bySale()))
+      : ((await bySale()) ?? (await bySubscription()));
+  }
+
+  #plan(purchase: Purchase): Plan {
+    return this.#o.plans(purchase);
+  }
+
+  /** The plan of a sale with its seats multiplied by the quantity bought. */
+  #seats(purchase: Purchase): Plan {
+    const plan = this.#plan(purchase);
+    return { ...plan, maxDevices: purchase.quantity * plan.maxDevices };
+  }
+}

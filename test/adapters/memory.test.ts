@@ -1,0 +1,402 @@
+import { describe, expect, it, vi } from 'vitest';
+import { memoryStorage } from '../../src/adapters/memory-storage.js';
+import { type AuditRecord, auditDedupeKey } from '../../src/domain/audit-record.js';
+import { isLicenseKitError, LicenseKitError } from '../../src/domain/errors.js';
+import { type License, parseLicense } from '../../src/domain/license.js';
+import { isTelemetryOnlyChange } from '../../src/ports/license-changes.js';
+import type { LicenseStore, PurchaseLog, Storage } from '../../src/ports/storage.js';
+import {
+  type ConformanceRunner,
+  runStorageConformance,
+  type StorageConformanceCaseId,
+  type StorageConformanceOptions,
+  storageConformanceCases,
+} from '../../src/testing.js';
+
+runStorageConformance({ describe, it }, { name: 'memory', createStorage: () => memoryStorage() });
+
+// ---------------------------------------------------------------------------------------------------
+// Memory storage seen through closable handles: every handle shares one backing memory storage, so
+// "reopening" is a new handle on the same data. This runs the reopen cases, and (with a flaw patched
+// in) proves that every case can fail.
+
+type Flaw = (handle: Storage, backing: Storage) => Storage;
+
+const backingOf = new WeakMap<Storage, Storage>();
+
+function closedError(): LicenseKitError {
+  return new LicenseKitError('STORAGE_CLOSED', 'this handle is closed');
+}
+
+function openHandle(backing: Storage, flaw: Flaw = (handle) => handle): Storage {
+  const closed = { licenses: false, purchases: false };
+  const open = <K extends keyof Storage>(half: K): Storage[K] => {
+    if (closed[half]) throw closedError();
+    return backing[half];
+  };
+  const handle: Storage = {
+    licenses: {
+      get: async (key) => open('licenses').get(key),
+      getByPurchase: async (source, purchaseId) => open('licenses').getByPurchase(source, purchaseId),
+      insert: async (license) => open('licenses').insert(license),
+      update: async (key, mutate) => open('licenses').update(key, mutate),
+      list: (filter) => deferred(() => open('licenses').list(filter)),
+      // A second close rejects, so the suite's tolerance of an already-closed store is exercised.
+      close: async () => {
+        open('licenses');
+        closed.licenses = true;
+      },
+    },
+    purchases: {
+      append: async (record) => open('purchases').append(record),
+      has: async (record) => open('purchases').has(record),
+      scan: (filter) => deferred(() => open('purchases').scan(filter)),
+      close: async () => {
+        open('purchases');
+        closed.purchases = true;
+      },
+    },
+  };
+  const flawed = flaw(handle, backing);
+  backingOf.set(flawed, backing);
+  return flawed;
+}
+
+/** An async iterable that calls `items` (and so checks for a closed handle) on the first pull. */
+async function* deferred<T>(items: () => AsyncIterable<T>): AsyncGenerator<T> {
+  yield* items();
+}
+
+function handleOptions(name: string, flaw?: Flaw, forgetOnReopen = false): StorageConformanceOptions {
+  return {
+    name,
+    createStorage: () => openHandle(memoryStorage(), flaw),
+    reopen: (old) => {
+      const backing = backingOf.get(old);
+      if (backing === undefined) throw new Error('not a handle');
+      return openHandle(forgetOnReopen ? memoryStorage() : backing, flaw);
+    },
+    destroy: async (storage) => {
+      const backing = backingOf.get(storage);
+      await backing?.licenses.close();
+      await backing?.purchases.close();
+    },
+  };
+}
+
+runStorageConformance({ describe, it }, handleOptions('memory behind reopenable handles'));
+
+const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
+
+function patchLicenses(patch: (base: LicenseStore) => Partial<LicenseStore>): Flaw {
+  return (handle) => ({ ...handle, licenses: { ...handle.licenses, ...patch(handle.licenses) } });
+}
+
+function patchPurchases(patch: (base: PurchaseLog) => Partial<PurchaseLog>): Flaw {
+  return (handle) => ({ ...handle, purchases: { ...handle.purchases, ...patch(handle.purchases) } });
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/** Holds telemetry-only updates in memory and (the flaw) drops them on close instead of writing them. */
+const writeBehindWithoutFlush: Flaw = (handle) => {
+  const pending = new Map<string, License>();
+  const base = handle.licenses;
+  return {
+    ...handle,
+    licenses: {
+      ...base,
+      get: async (key) => pending.get(key.toUpperCase()) ?? base.get(key),
+      list: (filter) =>
+        (async function* () {
+          for await (const license of base.list(filter))
+            yield pending.get(license.key.toUpperCase()) ?? license;
+        })(),
+      update: async (key, mutate) => {
+        const current = pending.get(key.toUpperCase()) ?? (await base.get(key));
+        if (current === null) return null;
+        const next = mutate(current);
+        if (next === current) return current;
+        if (isTelemetryOnlyChange(current, next)) {
+          pending.set(key.toUpperCase(), next);
+          return next;
+        }
+        pending.delete(key.toUpperCase());
+        return base.update(key, () => next);
+      },
+    },
+  };
+};
+
+/** One realistic adapter bug per case; the case must catch it. */
+const flaws: Record<StorageConformanceCaseId, { bug: string; flaw: Flaw; forgetOnReopen?: boolean }> = {
+  'misses-return-null': {
+    bug: 'get throws on a miss',
+    flaw: patchLicenses((base) => ({
+      get: async (key) => {
+        const license = await base.get(key);
+        if (license === null) throw new LicenseKitError('LICENSE_NOT_FOUND', 'no such license');
+        return license;
+      },
+    })),
+  },
+  'license-round-trip': {
+    bug: 'get compares keys case-sensitively',
+    flaw: patchLicenses((base) => ({
+      get: async (key) => {
+        const license = await base.get(key);
+        return license?.key === key ? license : null;
+      },
+    })),
+  },
+  'insert-idempotent-on-sale': {
+    bug: 'insert checks for the sale and writes in two steps',
+    flaw: patchLicenses((base) => ({
+      insert: async (license) => {
+        const existing = await base.getByPurchase(license.purchaseSource, license.purchaseId);
+        await tick();
+        if (existing !== null) return { license: existing, created: false };
+        await base.insert(license);
+        return { license, created: true };
+      },
+    })),
+  },
+  'insert-rejects-duplicate-key': {
+    bug: 'insert swallows a key clash',
+    flaw: patchLicenses((base) => ({
+      insert: async (license) => {
+        try {
+          return await base.insert(license);
+        } catch {
+          return { license, created: true };
+        }
+      },
+    })),
+  },
+  'insert-rejects-invalid-license': {
+    bug: 'insert does not validate',
+    flaw: patchLicenses((base) => ({
+      insert: async (license) => {
+        try {
+          parseLicense(license);
+        } catch {
+          return { license, created: true };
+        }
+        return base.insert(license);
+      },
+    })),
+  },
+  'update-applies-mutation': {
+    bug: 'update returns the result without storing it',
+    flaw: patchLicenses((base) => ({
+      update: async (key, mutate) => {
+        const current = await base.get(key);
+        return current === null ? null : mutate(current);
+      },
+    })),
+  },
+  'update-rejects-identity-change': {
+    bug: 'update ignores a rejected result instead of rejecting',
+    flaw: patchLicenses((base) => ({
+      update: async (key, mutate) => {
+        try {
+          return await base.update(key, mutate);
+        } catch (error) {
+          if (isLicenseKitError(error, 'INVALID_INPUT')) return base.get(key);
+          throw error;
+        }
+      },
+    })),
+  },
+  'update-is-atomic': {
+    bug: 'update reads and writes in two steps',
+    flaw: patchLicenses((base) => ({
+      update: async (key, mutate) => {
+        const current = await base.get(key);
+        await tick();
+        if (current === null) return null;
+        const next = mutate(current);
+        return base.update(key, () => next);
+      },
+    })),
+  },
+  'list-filters': {
+    bug: 'list ignores its filter',
+    flaw: patchLicenses((base) => ({ list: () => base.list() })),
+  },
+  'append-dedupes-events': {
+    bug: 'append always reports true',
+    flaw: patchPurchases((base) => ({
+      append: async (record) => {
+        await base.append(record);
+        return true;
+      },
+    })),
+  },
+  'scan-order-and-filters': {
+    bug: 'scan returns newest first',
+    flaw: patchPurchases((base) => ({
+      scan: (filter) =>
+        (async function* () {
+          yield* (await collect(base.scan(filter))).reverse();
+        })(),
+    })),
+  },
+  'concurrent-appends': {
+    bug: 'append checks for a duplicate and writes in two steps',
+    flaw: patchPurchases((base) => ({
+      append: async (record: AuditRecord) => {
+        const key = auditDedupeKey(record);
+        const stored = await collect(base.scan());
+        const duplicate = key !== null && stored.some((other) => auditDedupeKey(other) === key);
+        await tick();
+        if (duplicate) return false;
+        await base.append(record);
+        return true;
+      },
+    })),
+  },
+  'has-reports-stored-records': {
+    bug: 'has always reports false',
+    flaw: patchPurchases(() => ({ has: async () => false })),
+  },
+  'state-survives-reopen': {
+    bug: 'reopen starts from empty data',
+    flaw: (handle) => handle,
+    forgetOnReopen: true,
+  },
+  'telemetry-survives-close': {
+    bug: 'telemetry written behind is dropped on close',
+    flaw: writeBehindWithoutFlush,
+  },
+  'closed-store-rejects': {
+    bug: 'close does nothing',
+    flaw: (handle) => ({
+      licenses: { ...handle.licenses, close: async () => {} },
+      purchases: { ...handle.purchases, close: async () => {} },
+    }),
+  },
+};
+
+/** Registers the suite with a runner that only records the tests. */
+function registeredTests(options: StorageConformanceOptions): {
+  suites: string[];
+  tests: Map<string, () => Promise<void>>;
+} {
+  const suites: string[] = [];
+  const tests = new Map<string, () => Promise<void>>();
+  const runner: ConformanceRunner = {
+    describe: (name, fn) => {
+      suites.push(name);
+      fn();
+    },
+    it: (name, fn) => {
+      if (tests.has(name)) throw new Error(`duplicate test ${name}`);
+      tests.set(name, fn);
+    },
+  };
+  runStorageConformance(runner, options);
+  return { suites, tests };
+}
+
+function titleOf(id: StorageConformanceCaseId): string {
+  const found = storageConformanceCases.find((testCase) => testCase.id === id);
+  if (found === undefined) throw new Error(`no case ${id}`);
+  return found.title;
+}
+
+describe('storage conformance cases catch broken adapters', () => {
+  for (const [id, { bug, flaw, forgetOnReopen }] of Object.entries(flaws) as Array<
+    [StorageConformanceCaseId, (typeof flaws)[StorageConformanceCaseId]]
+  >) {
+    it(`${id} fails when ${bug}`, async () => {
+      const { tests } = registeredTests(handleOptions(`flawed: ${bug}`, flaw, forgetOnReopen));
+      const run = tests.get(titleOf(id));
+      expect(run).toBeDefined();
+      await expect(run!()).rejects.toMatchObject({
+        name: 'AssertionError',
+        message: expect.stringContaining(`[${id}] `),
+      });
+    });
+  }
+});
+
+describe('runStorageConformance', () => {
+  it('has unique case ids and titles and a flaw for every case', () => {
+    const ids = storageConformanceCases.map((testCase) => testCase.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(storageConformanceCases.map((testCase) => testCase.title)).size).toBe(ids.length);
+    expect(Object.keys(flaws).sort()).toEqual([...ids].sort());
+  });
+
+  it('registers one test per case inside one describe, leaving out reopen cases without reopen', () => {
+    const { suites, tests } = registeredTests({ name: 'memory', createStorage: () => memoryStorage() });
+    expect(suites).toEqual(['storage conformance: memory']);
+    expect([...tests.keys()]).toEqual(
+      storageConformanceCases
+        .filter((testCase) => testCase.needsReopen !== true)
+        .map((testCase) => testCase.title),
+    );
+    expect(storageConformanceCases.some((testCase) => testCase.needsReopen === true)).toBe(true);
+    const withReopen = registeredTests(handleOptions('handles'));
+    expect([...withReopen.tests.keys()]).toEqual(storageConformanceCases.map((testCase) => testCase.title));
+  });
+
+  it('leaves out skipped cases', () => {
+    const { tests } = registeredTests({
+      ...handleOptions('handles'),
+      skip: ['list-filters', 'state-survives-reopen'],
+    });
+    expect(tests.has(titleOf('list-filters'))).toBe(false);
+    expect(tests.has(titleOf('state-survives-reopen'))).toBe(false);
+    expect(tests.size).toBe(storageConformanceCases.length - 2);
+  });
+
+  it('gives every case a fresh storage and always closes and destroys it, also when the case fails', async () => {
+    const created: Storage[] = [];
+    const destroyed: Storage[] = [];
+    const options: StorageConformanceOptions = {
+      name: 'memory',
+      createStorage: () => {
+        const storage = openHandle(memoryStorage(), flaws['list-filters'].flaw);
+        created.push(storage);
+        return storage;
+      },
+      destroy: (storage) => {
+        destroyed.push(storage);
+      },
+    };
+    const { tests } = registeredTests(options);
+    await expect(tests.get(titleOf('list-filters'))!()).rejects.toThrow(/list-filters/);
+    await tests.get(titleOf('misses-return-null'))!();
+    await tests.get(titleOf('closed-store-rejects'))!();
+    expect(created).toHaveLength(3);
+    expect(new Set(created).size).toBe(3);
+    expect(destroyed).toEqual(created);
+    for (const storage of created) {
+      await expect(storage.licenses.get('LK-ANY')).rejects.toMatchObject({ code: 'STORAGE_CLOSED' });
+      await expect(storage.purchases.append({} as AuditRecord)).rejects.toMatchObject({
+        code: 'STORAGE_CLOSED',
+      });
+    }
+  });
+
+  it('reports a close failure other than STORAGE_CLOSED, and still destroys', async () => {
+    const destroy = vi.fn();
+    const failure = new LicenseKitError('STORAGE_IO', 'disk full');
+    const { tests } = registeredTests({
+      name: 'memory',
+      createStorage: () => {
+        const storage = memoryStorage();
+        return { ...storage, licenses: { ...storage.licenses, close: () => Promise.reject(failure) } };
+      },
+      destroy,
+    });
+    await expect(tests.get(titleOf('misses-return-null'))!()).rejects.toBe(failure);
+    expect(destroy).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import { isLicenseKitError, normalizeLicenseKey } from '../../src/index.js';
+import { purchaseEventFixture } from '../../src/testing.js';
+import { actions, followUp, setup, storageKinds } from '../helpers/manager-setup.js';
+
+describe.each(storageKinds)('issuing licenses on %s storage', (kind) => {
+  it('a sale creates one active license, records it and emails the key once', async () => {
+    const { manager, mailer, records } = setup(kind);
+    const sale = purchaseEventFixture();
+    const result = await manager.handlePurchaseEvent(sale);
+    expect(result.action).toBe('created');
+    const license = result.license!;
+    expect(normalizeLicenseKey(license.key)).toBe(license.key);
+    expect(license).toMatchObject({
+      productId: 'app',
+      email: sale.purchase.email,
+      status: 'active',
+      expiresAt: null,
+      maxDevices: 1,
+      purchaseSource: 'gumroad',
+      purchaseId: sale.purchase.saleId,
+      createdAt: '2025-03-01T10:00:00.000Z',
+      deliveredAt: '2025-03-01T10:00:00.000Z',
+    });
+    expect(mailer.sent).toHaveLength(1);
+    expect(mailer.sent[0]!.to).toBe(sale.purchase.email);
+    expect(mailer.sent[0]!.text).toContain(license.key);
+    const log = await records();
+    expect(log.filter((r) => r.kind === 'purchase')).toMatchObject([
+      { event: sale, licenseKey: license.key },
+    ]);
+    expect(actions(log)).toEqual(['created:gumroad sale:gumroad', 'email_sent::gumroad']);
+  });
+
+  it('the same delivery 20 times at once and again later gives one license, one record, one email', async () => {
+    const { manager, mailer, records, licenses } = setup(kind);
+    const sale = purchaseEventFixture();
+    const results = await Promise.all(Array.from({ length: 20 }, () => manager.handlePurchaseEvent(sale)));
+    const again = await manager.handlePurchaseEvent(sale);
+    const keys = new Set([...results, again].map((result) => result.license?.key));
+    expect(keys.size).toBe(1);
+    expect(results.filter((result) => result.action === 'created')).toHaveLength(1);
+    expect(again.action).toBe('duplicate');
+    expect(await licenses()).toHaveLength(1);
+    expect((await records()).filter((r) => r.kind === 'purchase')).toHaveLength(1);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('a second event id for the same sale never makes a second license', async () => {
+    const { manager, mailer, licenses, records } = setup(kind);
+    const sale = purchaseEventFixture();
+    const first = await manager.handlePurchaseEvent(sale);
+    const second = await manager.handlePurchaseEvent(followUp(sale, 'sale'));
+    expect(second).toEqual({ action: 'duplicate', license: first.license });
+    expect(await licenses()).toHaveLength(1);
+    expect((await records()).filter((r) => r.kind === 'purchase')).toHaveLength(2);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('plans set the term and the seats: quantity × maxDevices', async () => {
+    const { manager } = setup(kind, {
+      plans: (query) =>
+        query.tier === 'Pro' ? { durationDays: 365, maxDevices: 3 } : { durationDays: null, maxDevices: 1 },
+    });
+    const pro = await manager.handlePurchaseEvent(
+      purchaseEventFixture({ purchase: { tier: 'Pro', quantity: 2 } }),
+    );
+    expect(pro.license).toMatchObject({ maxDevices: 6, expiresAt: '2026-03-01T10:00:00.000Z' });
+    const basic = await manager.handlePurchaseEvent(purchaseEventFixture());
+    expect(basic.license).toMatchObject({ maxDevices: 1, expiresAt: null });
+  });
+
+  it('test purchases are recorded and issue nothing unless asked', async () => {
+    const { manager, licenses, records, mailer } = setup(kind);
+    const test = purchaseEventFixture({ purchase: { isTest: true } });
+    expect(await manager.handlePurchaseEvent(test)).toEqual({ action: 'ignored', license: null });
+    expect(await licenses()).toHaveLength(0);
+    expect(await records()).toMatchObject([{ kind: 'purchase', event: test, licenseKey: null }]);
+    expect(mailer.sent).toHaveLength(0);
+    const processing = setup(kind, { processTestPurchases: true });
+    expect((await processing.manager.handlePurchaseEvent(test)).action).toBe('created');
+  });
+
+  it('createLicense makes a manual license with its records and email, and validates its input', async () => {
+    const { manager, mailer, records } = setup(kind);
+    const license = await manager.createLicense({
+      email: '  Jane@Example.COM ',
+      customerName: 'Jane',
+      productId: 'app',
+      expiresInDays: 30,
+      maxDevices: 2,
+    });
+    expect(license).toMatchObject({
+      email: 'jane@example.com',
+      purchaseSource: 'manual',
+      maxDevices: 2,
+      expiresAt: '2025-03-31T10:00:00.000Z',
+      deliveredAt: '2025-03-01T10:00:00.000Z',
+    });
+    expect(mailer.sent.map((m) => m.to)).toEqual(['jane@example.com']);
+    expect(actions(await records())).toEqual(['created:manual:createLicense', 'email_sent::createLicense']);
+    const bad = manager.createLicense({ email: 'not an email', customerName: 'x', productId: 'app' });
+    await expect(bad).rejects.toSatisfy((error) => isLicenseKitError(error, 'INVALID_INPUT'));
+  });
+
+  it('createLicense with a purchase is idempotent on that sale', async () => {
+    const { manager, licenses } = setup(kind);
+    const { purchase } = purchaseEventFixture();
+    const input = { email: purchase.email, customerName: 'B', productId: 'app', purchase };
+    const [a, b] = await Promise.all([manager.createLicense(input), manager.createLicense(input)]);
+    expect(a.key).toBe(b.key);
+    expect((await manager.createLicense(input)).key).toBe(a.key);
+    expect(await licenses()).toHaveLength(1);
+  });
+});
