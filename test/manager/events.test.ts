@@ -1,0 +1,169 @@
+import { describe, expect, it } from 'vitest';
+import { purchaseEventFixture } from '../../src/testing.js';
+import { actions, followUp, setup, storageKinds } from '../helpers/manager-setup.js';
+
+const yearly = () => ({ durationDays: 365, maxDevices: 2, graceDays: 7 });
+
+describe.each(storageKinds)('purchase events on %s storage', (kind) => {
+  it('refund revokes; validation then says REVOKED', async () => {
+    const { manager, records } = setup(kind);
+    const sale = purchaseEventFixture();
+    const { license } = await manager.handlePurchaseEvent(sale);
+    const refund = await manager.handlePurchaseEvent(followUp(sale, 'refund'));
+    expect(refund.action).toBe('revoked');
+    expect(refund.license).toMatchObject({ key: license!.key, status: 'revoked', statusReason: 'refunded' });
+    expect((await manager.validate(license!.key)).code).toBe('REVOKED');
+    expect(actions(await records())).toContain('revoked:refunded:gumroad');
+  });
+
+  it('partial refunds and cancellations are recorded only', async () => {
+    const { manager, records } = setup(kind, { plans: yearly });
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_1', isRecurring: true } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    const partial = await manager.handlePurchaseEvent(followUp(sale, 'partial_refund', { amount: 300 }));
+    const cancel = await manager.handlePurchaseEvent(followUp(sale, 'cancellation'));
+    expect([partial.action, cancel.action]).toEqual(['recorded', 'recorded']);
+    expect(cancel.license).toEqual(partial.license);
+    expect(cancel.license).toMatchObject({ status: 'active', expiresAt: license!.expiresAt });
+    expect(
+      (await records()).filter((r) => r.kind === 'purchase' && r.licenseKey === license!.key),
+    ).toHaveLength(3);
+  });
+
+  it('dispute suspends until won (valid again) or lost (revoked as chargeback)', async () => {
+    const { manager } = setup(kind);
+    const won = purchaseEventFixture();
+    const { license } = await manager.handlePurchaseEvent(won);
+    expect((await manager.handlePurchaseEvent(followUp(won, 'dispute'))).license?.statusReason).toBe(
+      'disputed',
+    );
+    expect((await manager.validate(license!.key)).code).toBe('SUSPENDED');
+    expect((await manager.handlePurchaseEvent(followUp(won, 'dispute_won'))).action).toBe('reinstated');
+    expect(await manager.validate(license!.key)).toMatchObject({ valid: true, code: 'VALID' });
+
+    const lost = purchaseEventFixture();
+    await manager.handlePurchaseEvent(lost);
+    await manager.handlePurchaseEvent(followUp(lost, 'dispute'));
+    const chargeback = await manager.handlePurchaseEvent(followUp(lost, 'dispute_lost'));
+    expect(chargeback).toMatchObject({
+      action: 'revoked',
+      license: { status: 'revoked', statusReason: 'chargeback' },
+    });
+  });
+
+  it('a dispute won never un-revokes a refunded license', async () => {
+    const { manager } = setup(kind);
+    const sale = purchaseEventFixture();
+    await manager.handlePurchaseEvent(sale);
+    await manager.handlePurchaseEvent(followUp(sale, 'refund'));
+    const won = await manager.handlePurchaseEvent(followUp(sale, 'dispute_won'));
+    expect(won.license?.status).toBe('revoked');
+  });
+
+  it('renewal extends from the later of now and expiry; its redelivery extends nothing', async () => {
+    const { manager, clock } = setup(kind, { plans: yearly });
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_9', isRecurring: true } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    expect(license!.expiresAt).toBe('2026-03-01T10:00:00.000Z');
+    clock.set('2026-02-27T10:00:00.000Z');
+    // A renewal charge is a new sale id on the same subscription.
+    const renewal = followUp(sale, 'renewal', { saleId: 'inv_2' });
+    renewal.occurredAt = '2026-02-27T10:00:00.000Z';
+    const renewed = await manager.handlePurchaseEvent(renewal);
+    expect(renewed).toMatchObject({ action: 'renewed', license: { expiresAt: '2027-03-01T10:00:00.000Z' } });
+    expect((await manager.handlePurchaseEvent(renewal)).action).toBe('duplicate');
+    expect((await manager.getLicense(license!.key))?.expiresAt).toBe('2027-03-01T10:00:00.000Z');
+    // A late renewal after a lapse counts from now.
+    clock.set('2027-06-01T00:00:00.000Z');
+    const late = followUp(sale, 'renewal', { saleId: 'inv_3' });
+    late.occurredAt = '2027-06-01T00:00:00.000Z';
+    expect((await manager.handlePurchaseEvent(late)).license?.expiresAt).toBe('2028-05-31T00:00:00.000Z');
+  });
+
+  it('subscription end expires now; a restart reinstates a new term', async () => {
+    const { manager, clock } = setup(kind, { plans: yearly });
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_5', isRecurring: true } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    clock.advance({ days: 40 });
+    const ended = await manager.handlePurchaseEvent(followUp(sale, 'subscription_ended'));
+    expect(ended).toMatchObject({ action: 'expired', license: { expiresAt: '2025-04-10T10:00:00.000Z' } });
+    clock.advance({ days: 10 });
+    expect((await manager.validate(license!.key)).code).toBe('EXPIRED');
+    const restarted = await manager.handlePurchaseEvent(followUp(sale, 'subscription_restarted'));
+    expect(restarted).toMatchObject({
+      action: 'reinstated',
+      license: { expiresAt: '2026-04-20T10:00:00.000Z' },
+    });
+    expect((await manager.validate(license!.key)).valid).toBe(true);
+  });
+
+  it('a refund before its sale is recorded, and the sale is born revoked without an email', async () => {
+    const { manager, mailer, licenses } = setup(kind);
+    const sale = purchaseEventFixture();
+    const early = await manager.handlePurchaseEvent(followUp(sale, 'refund'));
+    expect(early.action).toBe('recorded');
+    const born = await manager.handlePurchaseEvent(sale);
+    expect(born).toMatchObject({
+      action: 'revoked',
+      license: { status: 'revoked', statusReason: 'refunded' },
+    });
+    expect(born.license?.key).toBe(early.license?.key);
+    expect(await licenses()).toHaveLength(1);
+    expect(mailer.sent).toHaveLength(0);
+    expect((await manager.handlePurchaseEvent(sale)).action).toBe('duplicate');
+  });
+
+  it('a dispute before its sale: the sale is born suspended, emailed, and works once the dispute is won', async () => {
+    const { manager, mailer } = setup(kind);
+    const sale = purchaseEventFixture();
+    await manager.handlePurchaseEvent(followUp(sale, 'dispute'));
+    const born = await manager.handlePurchaseEvent(sale);
+    expect(born).toMatchObject({ action: 'suspended', license: { status: 'suspended' } });
+    expect(mailer.sent).toHaveLength(1);
+    await manager.handlePurchaseEvent(followUp(sale, 'dispute_won'));
+    expect((await manager.validate(born.license!.key)).valid).toBe(true);
+  });
+
+  it('a refund and its sale delivered at the same moment end revoked, in either order', async () => {
+    const { manager, licenses } = setup(kind);
+    const sale = purchaseEventFixture();
+    await Promise.all([
+      manager.handlePurchaseEvent(followUp(sale, 'refund')),
+      manager.handlePurchaseEvent(sale),
+    ]);
+    const all = await licenses();
+    expect(all).toHaveLength(1);
+    expect(all[0]!.status).toBe('revoked');
+  });
+
+  it('events for a sale never seen that change nothing are recorded with no license', async () => {
+    const { manager, licenses } = setup(kind);
+    const orphan = purchaseEventFixture({ type: 'renewal', purchase: { subscriptionId: 'sub_x' } });
+    expect(await manager.handlePurchaseEvent(orphan)).toEqual({ action: 'recorded', license: null });
+    expect(await licenses()).toHaveLength(0);
+  });
+
+  it('the policy overrides rules: a partial refund can revoke, a dispute can do nothing', async () => {
+    const { manager } = setup(kind, {
+      policy: { partial_refund: { action: 'revoke', reason: 'partial' }, dispute: 'record' },
+    });
+    const a = purchaseEventFixture();
+    await manager.handlePurchaseEvent(a);
+    expect((await manager.handlePurchaseEvent(followUp(a, 'partial_refund'))).license?.statusReason).toBe(
+      'partial',
+    );
+    const b = purchaseEventFixture();
+    await manager.handlePurchaseEvent(b);
+    expect(await manager.handlePurchaseEvent(followUp(b, 'dispute'))).toMatchObject({
+      action: 'recorded',
+      license: { status: 'active' },
+    });
+  });
+
+  it('a malformed event is refused with INVALID_INPUT and writes nothing', async () => {
+    const { manager, records } = setup(kind);
+    const bad = { ...purchaseEventFixture(), occurredAt: 'yesterday' };
+    await expect(manager.handlePurchaseEvent(bad)).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await records()).toEqual([]);
+  });
+});

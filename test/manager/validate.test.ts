@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { createLicenseKeyFormat, isLicenseKitError } from '../../src/index.js';
+import { purchaseEventFixture } from '../../src/testing.js';
+import { actions, setup, storageKinds } from '../helpers/manager-setup.js';
+
+describe.each(storageKinds)('validate on %s storage', (kind) => {
+  async function issued(options: Parameters<typeof setup>[1] = {}, quantity = 1) {
+    const context = setup(kind, options);
+    const { license } = await context.manager.handlePurchaseEvent(
+      purchaseEventFixture({ purchase: { quantity } }),
+    );
+    return { ...context, key: license!.key };
+  }
+
+  it('a valid key: VALID, telemetry updated, typed variants accepted', async () => {
+    const { manager, key } = await issued();
+    const result = await manager.validate(key.toLowerCase().replaceAll('-', ''));
+    expect(result).toMatchObject({
+      valid: true,
+      code: 'VALID',
+      device: null,
+      checkedAt: '2025-03-01T10:00:00.000Z',
+    });
+    expect(result.license).toMatchObject({
+      key,
+      validationCount: 1,
+      lastValidatedAt: '2025-03-01T10:00:00.000Z',
+    });
+    expect((await manager.validate(key)).license?.validationCount).toBe(2);
+  });
+
+  it('a typo in our key shape is MALFORMED_KEY before any lookup; other shapes are NOT_FOUND', async () => {
+    const { manager, key } = await issued();
+    const typo = `${key.slice(0, 3)}${key[3] === 'A' ? 'B' : 'A'}${key.slice(4)}`;
+    expect(await manager.validate(typo)).toMatchObject({
+      valid: false,
+      code: 'MALFORMED_KEY',
+      license: null,
+    });
+    expect((await manager.validate('legacy-key-123')).code).toBe('NOT_FOUND');
+    expect((await manager.validate('')).code).toBe('NOT_FOUND');
+    await expect(manager.validate(42 as unknown as string)).rejects.toSatisfy((e) =>
+      isLicenseKitError(e, 'INVALID_INPUT'),
+    );
+  });
+
+  it('checks in the contract order: product, revoked, suspended, expiry, seats', async () => {
+    const { manager, key, clock } = await issued({
+      plans: () => ({ durationDays: 30, maxDevices: 1, graceDays: 5 }),
+    });
+    expect((await manager.validate(key, { productId: 'other' })).code).toBe('PRODUCT_MISMATCH');
+    expect((await manager.validate(key, { productId: 'app', hardwareId: 'a' })).code).toBe('VALID');
+    clock.advance({ days: 32 });
+    expect(await manager.validate(key, { hardwareId: 'a' })).toMatchObject({
+      valid: true,
+      code: 'GRACE_PERIOD',
+    });
+    expect((await manager.validate(key, { hardwareId: 'b' })).code).toBe('DEVICE_LIMIT_REACHED');
+    clock.advance({ days: 4 });
+    expect(await manager.validate(key, { hardwareId: 'b' })).toMatchObject({ valid: false, code: 'EXPIRED' });
+    await manager.suspend(key, 'fraud check');
+    expect((await manager.validate(key)).code).toBe('SUSPENDED');
+    await manager.revoke(key, 'fraud');
+    expect((await manager.validate(key)).code).toBe('REVOKED');
+    expect((await manager.validate(key, { productId: 'other' })).code).toBe('PRODUCT_MISMATCH');
+  });
+
+  it('a known device never takes a second seat; deactivating frees one', async () => {
+    const { manager, key, records } = await issued({ plans: () => ({ durationDays: null, maxDevices: 2 }) });
+    const first = await manager.validate(key, { hardwareId: 'mac', deviceName: 'Mac' });
+    expect(first.device).toMatchObject({ hardwareId: 'mac', deviceName: 'Mac' });
+    for (let i = 0; i < 3; i++)
+      expect((await manager.validate(key, { hardwareId: 'mac' })).code).toBe('VALID');
+    expect((await manager.validate(key, { hardwareId: 'pc' })).code).toBe('VALID');
+    expect((await manager.validate(key, { hardwareId: 'tablet' })).code).toBe('DEVICE_LIMIT_REACHED');
+    const freed = await manager.deactivateDevice(key, 'pc', { actor: 'customer' });
+    expect(freed.devices.map((d) => d.hardwareId)).toEqual(['mac']);
+    expect((await manager.validate(key, { hardwareId: 'tablet' })).code).toBe('VALID');
+    expect(actions(await records()).filter((a) => a.startsWith('device_'))).toEqual([
+      'device_activated:Mac:device:mac',
+      'device_activated::device:pc',
+      'device_deactivated:pc:customer',
+      'device_activated::device:tablet',
+    ]);
+  });
+
+  it('concurrent validations from new devices never exceed the seats', async () => {
+    const { manager, key, records } = await issued(
+      { plans: () => ({ durationDays: null, maxDevices: 1 }) },
+      3,
+    );
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => manager.validate(key, { hardwareId: `hw-${i}` })),
+    );
+    expect(results.filter((r) => r.code === 'VALID')).toHaveLength(3);
+    expect(results.filter((r) => r.code === 'DEVICE_LIMIT_REACHED')).toHaveLength(9);
+    const license = await manager.getLicense(key);
+    expect(license?.devices).toHaveLength(3);
+    expect(actions(await records()).filter((a) => a.startsWith('device_activated'))).toHaveLength(3);
+  });
+
+  it('a custom key format is used for issuing and validating', async () => {
+    const keys = createLicenseKeyFormat({ prefix: 'IWC' });
+    const { manager, key } = await issued({ keys });
+    expect(key.startsWith('IWC-')).toBe(true);
+    expect((await manager.validate(key.slice(4))).code).toBe('VALID');
+  });
+});
