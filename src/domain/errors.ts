@@ -23,6 +23,16 @@ export const LicenseKitErrorCode = {
   RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
   /** The license email could not be sent; the license is stored (see `MailDeliveryError.license`). */
   MAIL_FAILED: 'MAIL_FAILED',
+  /** A webhook's signature, token or seller is missing or wrong (HTTP 401). */
+  WEBHOOK_UNAUTHORIZED: 'WEBHOOK_UNAUTHORIZED',
+  /** A webhook's timestamp is outside the tolerance (replay or clock skew; HTTP 401). */
+  WEBHOOK_TIMESTAMP_OUT_OF_RANGE: 'WEBHOOK_TIMESTAMP_OUT_OF_RANGE',
+  /** A store's payload does not have the fields a purchase event needs (HTTP 400). */
+  NORMALIZATION_FAILED: 'NORMALIZATION_FAILED',
+  /** A webhook body is larger than 1 MiB (HTTP 413). */
+  WEBHOOK_PAYLOAD_TOO_LARGE: 'WEBHOOK_PAYLOAD_TOO_LARGE',
+  /** A webhook's content type is not the one its store sends (HTTP 415). */
+  WEBHOOK_UNSUPPORTED_MEDIA_TYPE: 'WEBHOOK_UNSUPPORTED_MEDIA_TYPE',
 } as const;
 
 /** Union of all error code strings. */
@@ -76,4 +86,14 @@ export function isLicenseKitError(error: unknown, code?: LicenseKitErrorCode): e
     return false;
   }
   return code === undefined || (error as LicenseKitError).code === code;
+}
+
+/** A webhook failed authentication: bad or missing signature, token or seller, or a stale timestamp. */
+export class WebhookVerificationError extends LicenseKitError {
+  override name = 'WebhookVerificationError';
+}
+
+/** A store payload could not be turned into a purchase event; `issues` says where and why. */
+export class NormalizationError extends LicenseKitError {
+  override name = 'NormalizationError';
 }

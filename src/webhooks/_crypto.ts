@@ -1,0 +1,34 @@
+/** Raw webhook bytes as given: a string is taken as UTF-8. */
+export function toBytes(payload: string | Uint8Array): Uint8Array {
+  return typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+}
+
+/** HMAC-SHA256 of `message` with `secret`, as lower-case hex, through Web Crypto. */
+export async function hmacSha256Hex(secret: string | Uint8Array, message: Uint8Array): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', toBytes(secret) as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
+  const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, message as BufferSource));
+  let hex = '';
+  for (const byte of signature) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** `a + b` as one byte array. */
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
+
+/**
+ * Compares two strings in time that depends only on their lengths, never on where they differ.
+ * Different lengths compare unequal (the length of a signature is not a secret).
+ */
+export function timingSafeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
+}
