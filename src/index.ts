@@ -30,8 +30,10 @@ export {
   LicenseKitError,
   LicenseKitErrorCode,
   type LicenseKitErrorOptions,
+  NormalizationError,
   StorageError,
   type ValidationIssue,
+  WebhookVerificationError,
 } from './domain/errors.js';
 export { type Device, type License, type LicenseStatus, parseLicense } from './domain/license.js';
 export {
@@ -70,6 +72,7 @@ export {
   type PurchasePolicyOverrides,
   type PurchaseRule,
 } from './manager/purchase-policy.js';
+export type { SafeNormalizeResult } from './normalizers/_normalize.js';
 export { matchesAuditFilter, matchesLicenseFilter } from './ports/filters.js';
 export { isTelemetryOnlyChange } from './ports/license-changes.js';
 export type {
@@ -81,3 +84,10 @@ export type {
   PurchaseLog,
   Storage,
 } from './ports/storage.js';
+export {
+  createWebhookHandler,
+  type WebhookHandler,
+  type WebhookHandlerOptions,
+} from './webhooks/create-webhook-handler.js';
+export type { WebhookProvider } from './webhooks/provider.js';
+export { maxWebhookBodyBytes } from './webhooks/read-body.js';

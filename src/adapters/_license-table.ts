@@ -61,14 +61,15 @@ export class LicenseTable {
 export function applyMutation(current: License, mutate: LicenseMutation): License {
   const next = mutate(current);
   if (next === current) return current;
+  const sameKey = next.key === current.key;
   if (
-    licenseKeyIndex(next.key) !== licenseKeyIndex(current.key) ||
+    (!sameKey && licenseKeyIndex(next.key) !== licenseKeyIndex(current.key)) ||
     next.purchaseSource !== current.purchaseSource ||
     next.purchaseId !== current.purchaseId
   ) {
     throw new LicenseKitError('INVALID_INPUT', 'an update cannot change a license key or its purchase');
   }
-  return { ...next, key: current.key };
+  return sameKey ? next : { ...next, key: current.key };
 }
 
 /** Deep-freezes a license record so shared snapshots stay immutable. */

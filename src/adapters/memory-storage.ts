@@ -2,6 +2,7 @@ import { type AuditRecord, auditDedupeKey, parseAuditRecord } from '../domain/au
 import { LicenseKitError } from '../domain/errors.js';
 import { parseLicense } from '../domain/license.js';
 import { matchesAuditFilter } from '../ports/filters.js';
+import { isValidTelemetryChange } from '../ports/license-changes.js';
 import type { AuditFilter, InsertResult, LicenseStore, PurchaseLog, Storage } from '../ports/storage.js';
 import { applyMutation, LicenseTable } from './_license-table.js';
 
@@ -33,7 +34,8 @@ function memoryLicenseStore(): LicenseStore {
       const current = open().get(key);
       if (current === null) return null;
       const next = applyMutation(current, mutate);
-      return next === current ? current : table.put(parseLicense(next));
+      if (next === current) return current;
+      return table.put(isValidTelemetryChange(current, next) ? next : parseLicense(next));
     },
     list: (filter) => iterate(() => open().filter(filter)),
     close: async () => {

@@ -230,7 +230,7 @@ export class LicenseManager {
 
   /** Sends the license email again (even if it was sent before). */
   async resendLicenseEmail(key: string, options: ActorOption = {}): Promise<License> {
-    const license = await this.#require(key);
+    const license = await this.#existing(key);
     return this.#delivery.resend(license, null, options.actor ?? 'admin');
   }
 
@@ -275,7 +275,7 @@ export class LicenseManager {
     return plan.graceDays ?? 0;
   }
 
-  async #require(key: string): Promise<License> {
+  async #existing(key: string): Promise<License> {
     const license = await this.getLicense(key);
     if (!license) throw new LicenseKitError('LICENSE_NOT_FOUND', 'no license has this key');
     return license;
@@ -288,7 +288,7 @@ export class LicenseManager {
     options: ActorOption,
     mutate: LicenseMutation,
   ): Promise<License> {
-    const license = await this.#require(key);
+    const license = await this.#existing(key);
     let changed = false;
     const updated = await this.#storage.licenses.update(license.key, (current) => {
       const next = mutate(current);

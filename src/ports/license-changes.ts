@@ -29,3 +29,20 @@ export function isTelemetryOnlyChange(current: License, next: License): boolean 
   }
   return true;
 }
+
+const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/**
+ * A telemetry-only change (see {@link isTelemetryOnlyChange}) whose new values are well-formed.
+ * This cheap check replaces the full schema parse on the validation hot path: everything else in
+ * `next` is unchanged from a record that was checked when it was stored.
+ */
+export function isValidTelemetryChange(current: License, next: License): boolean {
+  return (
+    isTelemetryOnlyChange(current, next) &&
+    Number.isInteger(next.validationCount) &&
+    next.validationCount >= 0 &&
+    (next.lastValidatedAt === null || isoUtc.test(next.lastValidatedAt)) &&
+    next.devices.every((device, i) => device.lastSeenAt === current.devices[i]!.lastSeenAt || isoUtc.test(device.lastSeenAt))
+  );
+}

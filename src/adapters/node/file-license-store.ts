@@ -1,6 +1,6 @@
 import { LicenseKitError } from '../../domain/errors.js';
 import { type License, licenseKeyIndex, parseLicense, purchaseIndex } from '../../domain/license.js';
-import { isTelemetryOnlyChange } from '../../ports/license-changes.js';
+import { isValidTelemetryChange } from '../../ports/license-changes.js';
 import type { InsertResult, LicenseMutation, LicenseStore } from '../../ports/storage.js';
 import { GroupCommit, type Outcome } from '../_group-commit.js';
 import { applyMutation, LicenseTable } from '../_license-table.js';
@@ -105,7 +105,7 @@ class FileLicenseStore implements LicenseStore {
     if (current === null) return null;
     const next = applyMutation(current, mutate);
     if (next === current) return current;
-    if (isTelemetryOnlyChange(current, next) && hasValidTelemetry(next))
+    if (isValidTelemetryChange(current, next))
       return this.#recordTelemetry(current, next);
     return (await this.#commits.submit({ kind: 'update', key, mutate })) as License | null;
   }
@@ -277,16 +277,4 @@ function attempt<R>(run: () => R): Outcome<R> {
   } catch (error) {
     return { ok: false, error };
   }
-}
-
-const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-
-/** The cheap check telemetry gets instead of a full schema parse (it is on the validation hot path). */
-function hasValidTelemetry(license: License): boolean {
-  return (
-    Number.isInteger(license.validationCount) &&
-    license.validationCount >= 0 &&
-    (license.lastValidatedAt === null || isoUtc.test(license.lastValidatedAt)) &&
-    license.devices.every((device) => isoUtc.test(device.lastSeenAt))
-  );
 }
