@@ -60,10 +60,9 @@ export function checkLicense(
     return { code, detail, device, bound: false, next: { ...seen, devices } };
   }
   if (license.devices.length >= license.maxDevices) {
-    return fail(
-      'DEVICE_LIMIT_REACHED',
-      `all ${license.maxDevices} device seats are taken; deactivate a device to use this one`,
-    );
+    const seats =
+      license.maxDevices === 1 ? 'the one device seat is' : `all ${license.maxDevices} device seats are`;
+    return fail('DEVICE_LIMIT_REACHED', `${seats} taken; deactivate a device to use this one`);
   }
   const device: Device = {
     hardwareId: request.hardwareId,
