@@ -20,9 +20,13 @@ export function normalizeWith<T>(
 ): PurchaseEvent | null {
   const parsed = schema.safeParse(payload);
   if (!parsed.success) {
-    throw new NormalizationError('NORMALIZATION_FAILED', `the ${store} payload is not a purchase event we understand`, {
-      issues: toIssues(parsed.error),
-    });
+    throw new NormalizationError(
+      'NORMALIZATION_FAILED',
+      `the ${store} payload is not a purchase event we understand`,
+      {
+        issues: toIssues(parsed.error),
+      },
+    );
   }
   let event: PurchaseEvent | null;
   try {
@@ -39,9 +43,13 @@ export function normalizeWith<T>(
   if (event === null) return null;
   const checked = purchaseEventSchema.safeParse(event);
   if (!checked.success) {
-    throw new NormalizationError('NORMALIZATION_FAILED', `the ${store} payload gave an invalid purchase event`, {
-      issues: toIssues(checked.error),
-    });
+    throw new NormalizationError(
+      'NORMALIZATION_FAILED',
+      `the ${store} payload gave an invalid purchase event`,
+      {
+        issues: toIssues(checked.error),
+      },
+    );
   }
   return checked.data;
 }

@@ -43,6 +43,8 @@ export function isValidTelemetryChange(current: License, next: License): boolean
     Number.isInteger(next.validationCount) &&
     next.validationCount >= 0 &&
     (next.lastValidatedAt === null || isoUtc.test(next.lastValidatedAt)) &&
-    next.devices.every((device, i) => device.lastSeenAt === current.devices[i]!.lastSeenAt || isoUtc.test(device.lastSeenAt))
+    next.devices.every(
+      (device, i) => device.lastSeenAt === current.devices[i]!.lastSeenAt || isoUtc.test(device.lastSeenAt),
+    )
   );
 }

@@ -5,9 +5,13 @@ export function toBytes(payload: string | Uint8Array): Uint8Array {
 
 /** HMAC-SHA256 of `message` with `secret`, as lower-case hex, through Web Crypto. */
 export async function hmacSha256Hex(secret: string | Uint8Array, message: Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', toBytes(secret) as BufferSource, { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    toBytes(secret) as BufferSource,
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, message as BufferSource));
   let hex = '';
   for (const byte of signature) hex += byte.toString(16).padStart(2, '0');

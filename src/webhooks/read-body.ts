@@ -7,7 +7,10 @@ export const maxWebhookBodyBytes = 1024 * 1024;
  * Reads a request body into bytes, refusing more than `limit` bytes with `WEBHOOK_PAYLOAD_TOO_LARGE`
  * as soon as the declared length or the bytes read so far exceed it (the rest is never buffered).
  */
-export async function readBody(request: Request, limit = maxWebhookBodyBytes): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBody(
+  request: Request,
+  limit = maxWebhookBodyBytes,
+): Promise<Uint8Array<ArrayBuffer>> {
   const tooLarge = () =>
     new LicenseKitError('WEBHOOK_PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`);
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);

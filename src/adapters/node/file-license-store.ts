@@ -105,8 +105,7 @@ class FileLicenseStore implements LicenseStore {
     if (current === null) return null;
     const next = applyMutation(current, mutate);
     if (next === current) return current;
-    if (isValidTelemetryChange(current, next))
-      return this.#recordTelemetry(current, next);
+    if (isValidTelemetryChange(current, next)) return this.#recordTelemetry(current, next);
     return (await this.#commits.submit({ kind: 'update', key, mutate })) as License | null;
   }
 
