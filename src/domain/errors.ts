@@ -13,7 +13,11 @@ export const LicenseKitErrorCode = {
   STORAGE_CORRUPT: 'STORAGE_CORRUPT',
   /** A data file was written by a newer licensekit (unknown format version). */
   STORAGE_UNSUPPORTED_VERSION: 'STORAGE_UNSUPPORTED_VERSION',
-  /** A read or write failed (disk full, permissions, fsync error); the previous state is intact. */
+  /**
+   * A read or write failed (disk full, permissions, fsync error). The write was rolled back, except
+   * when only making it durable failed (the directory fsync, or a rollback that failed too): then the
+   * data may be present. Retrying is safe either way, since inserts and appends are idempotent.
+   */
   STORAGE_IO: 'STORAGE_IO',
   /** The store's cross-process lock could not be taken within the timeout. */
   STORAGE_LOCK_TIMEOUT: 'STORAGE_LOCK_TIMEOUT',

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 import { StorageError } from '../../domain/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { closeQuietly, errnoCode, type FileIO, fsyncDirectory } from './file-io.js';
+import { closeQuietly, errnoCode, type FileIO, fsyncDirectory, writeFully } from './file-io.js';
 import type { Fence } from './file-lock.js';
 
 /** Records larger than this are refused before any byte is written. */
@@ -20,8 +21,9 @@ export interface JsonlLine {
  * A versioned JSON Lines file: a header line `{"format","version"}`, then one JSON value per line.
  * Writers append under the store lock with ONE `write()` per batch, fsync before acknowledging and
  * roll a failed append back. Readers take only newline-terminated lines: an unterminated last line is a
- * write in progress or a crash mid-append, never parsed, and cut off (kept in `<file>.torn-<time>`)
- * before the next append. A bad line in the middle is an error naming the file and line.
+ * write in progress or a crash mid-append, never parsed, and cut off (kept in
+ * `<file>.torn-<time>-<random>`) before the next append. A bad line in the middle is an error naming
+ * the file and line.
  */
 export class JsonlFile {
   readonly path: string;
@@ -173,9 +175,11 @@ export class JsonlFile {
   async #cutTornTail(fd: number, size: number): Promise<void> {
     const torn = new Uint8Array(size - this.#offset);
     await this.#io.read(fd, torn, 0, torn.length, this.#offset);
-    const keep = await this.#io.open(`${this.path}.torn-${Date.now()}`, 'wx', 0o600);
+    // Random too: a cut that failed may be retried within the same millisecond.
+    const name = `${this.path}.torn-${Date.now()}-${randomBytes(4).toString('hex')}`;
+    const keep = await this.#io.open(name, 'wx', 0o600);
     try {
-      await this.#io.write(keep, torn, 0, torn.length, 0);
+      await writeFully(this.#io, keep, torn, 0);
       await this.#io.fsync(keep);
     } finally {
       await this.#io.close(keep);
