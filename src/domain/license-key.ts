@@ -5,6 +5,8 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const RANDOM_SYMBOLS = 29;
 const KEY_SYMBOLS = RANDOM_SYMBOLS + 1;
 const OUR_SHAPE = new RegExp(`^[${ALPHABET}]{${KEY_SYMBOLS}}$`);
+const CANONICAL = new RegExp(`^[${ALPHABET}]{5}(?:-[${ALPHABET}]{5}){5}$`);
+const SYMBOL_VALUES = new Map(Array.from(ALPHABET, (symbol, value) => [symbol.charCodeAt(0), value]));
 const LOOK_ALIKES: Readonly<Record<string, string>> = { O: '0', I: '1', L: '1' };
 const PREFIX = /^[A-Z0-9]{1,16}$/;
 
@@ -44,6 +46,14 @@ function randomSymbols(): number[] {
   return Array.from(bytes, (byte) => byte & 31);
 }
 
+/** The values of the symbols of a canonical key, skipping its dashes. */
+function* symbolValues(canonical: string): Generator<number> {
+  for (let i = 0; i < canonical.length; i++) {
+    const value = SYMBOL_VALUES.get(canonical.charCodeAt(i));
+    if (value !== undefined) yield value;
+  }
+}
+
 function toKey(values: readonly number[], prefix: string): string {
   const groups = values
     .map((value) => ALPHABET.charAt(value))
@@ -76,6 +86,9 @@ export function createLicenseKeyFormat(options: { prefix?: string } = {}): Licen
     },
     normalize(input: string): string | null {
       const text = input.trim().toUpperCase();
+      // Fast path for a key typed exactly as issued (the validation hot path).
+      const body = prefix === '' ? text : text.startsWith(`${prefix}-`) ? text.slice(prefix.length + 1) : '';
+      if (CANONICAL.test(body)) return checkState(symbolValues(body)) === 0 ? text : null;
       // The prefix (and its dash) is optional; a bare key that happens to start with it still counts.
       const bare =
         (prefix !== '' && text.startsWith(prefix) ? ourShape(text.slice(prefix.length)) : null) ??
