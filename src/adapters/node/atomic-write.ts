@@ -30,14 +30,18 @@ export async function sweepTempFiles(io: FileIO, path: string): Promise<void> {
     throw new StorageError('STORAGE_IO', `could not read ${dir}`, { cause: error });
   });
   for (const name of names) {
-    if (name.startsWith(prefix) && name.endsWith('.tmp')) await unlinkQuietly(io, `${dir}/${name}`);
+    // Exactly `<name>[.bak].<pid>.<hex>.tmp`: a lock file beside it (`<name>.lock.<pid>.<hex>.tmp`)
+    // belongs to a process waiting for the lock, not to a crashed writer.
+    if (name.startsWith(prefix) && /^(bak\.)?\d+\.[0-9a-f]+\.tmp$/.test(name.slice(prefix.length))) {
+      await unlinkQuietly(io, `${dir}/${name}`);
+    }
   }
 }
 
 /**
- * Replaces `path` with `data` (one buffer, or chunks written in order) so that a crash at any moment leaves either the old or the new file:
- * unique temp file (mode 0600) in the same directory, full write loop, size check, fsync, rename,
- * directory fsync. Any failure removes the temp file, leaves `path` untouched and rejects with a
+ * Replaces `path` with `data` (one buffer, or chunks written in order) so that a crash at any
+ * moment leaves either the old or the new file: unique temp file (mode 0600) in the same directory,
+ * full write loop, size check, fsync, rename, directory fsync. Any failure removes the temp file, leaves `path` untouched and rejects with a
  * `STORAGE_IO` error; a failed fsync is never retried on the same data.
  */
 export async function writeFileAtomic(
