@@ -73,6 +73,27 @@ export {
   type PurchaseRule,
 } from './manager/purchase-policy.js';
 export type { SafeNormalizeResult } from './normalizers/_normalize.js';
+export {
+  type GumroadPingFields,
+  normalizeGumroadPing,
+  safeNormalizeGumroadPing,
+} from './normalizers/gumroad.js';
+export {
+  normalizeLemonSqueezyEvent,
+  safeNormalizeLemonSqueezyEvent,
+} from './normalizers/lemon-squeezy.js';
+export {
+  normalizePaddleEvent,
+  type PaddleNormalizeOptions,
+  safeNormalizePaddleEvent,
+} from './normalizers/paddle.js';
+export { normalizePayPalEvent, safeNormalizePayPalEvent } from './normalizers/paypal.js';
+export {
+  normalizeStripeEvent,
+  type StripeCheckoutSession,
+  type StripeNormalizeOptions,
+  safeNormalizeStripeEvent,
+} from './normalizers/stripe.js';
 export { matchesAuditFilter, matchesLicenseFilter } from './ports/filters.js';
 export { isTelemetryOnlyChange } from './ports/license-changes.js';
 export type {
@@ -89,5 +110,26 @@ export {
   type WebhookHandler,
   type WebhookHandlerOptions,
 } from './webhooks/create-webhook-handler.js';
+export {
+  type VerifyLemonSqueezySignatureOptions,
+  verifyLemonSqueezySignature,
+} from './webhooks/lemon-squeezy-signature.js';
+export { type VerifyPaddleSignatureOptions, verifyPaddleSignature } from './webhooks/paddle-signature.js';
+export {
+  payPalCertificateHosts,
+  type VerifyPayPalSignatureOptions,
+  verifyPayPalSignature,
+} from './webhooks/paypal-signature.js';
 export type { WebhookProvider } from './webhooks/provider.js';
+export { type GumroadProviderOptions, gumroad } from './webhooks/providers/gumroad.js';
+export { type LemonSqueezyProviderOptions, lemonSqueezy } from './webhooks/providers/lemon-squeezy.js';
+export { type PaddleCustomer, type PaddleProviderOptions, paddle } from './webhooks/providers/paddle.js';
+export {
+  type PayPalProviderOptions,
+  type PayPalVerificationRequest,
+  type PayPalVerifier,
+  paypal,
+} from './webhooks/providers/paypal.js';
+export { type StripeProviderOptions, stripe } from './webhooks/providers/stripe.js';
 export { maxWebhookBodyBytes } from './webhooks/read-body.js';
+export { type VerifyStripeSignatureOptions, verifyStripeSignature } from './webhooks/stripe-signature.js';

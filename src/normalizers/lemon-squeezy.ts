@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import type { Purchase, PurchaseEvent, PurchaseEventType } from '../domain/purchase.js';
+import { storeTimestamp } from './_iso-utc.js';
+import { normalizeWith, safeVariant } from './_normalize.js';
+
+const amount = z.int().min(0);
+const currency = z.string().regex(/^[a-zA-Z]{3}$/, 'expected an ISO 4217 currency code');
+const numericId = z.union([z.int(), z.string().min(1)]).transform(String);
+const buyer = {
+  customer_id: numericId.nullish(),
+  user_name: z.string().nullish(),
+  user_email: z.string(),
+  created_at: storeTimestamp,
+  updated_at: storeTimestamp,
+  test_mode: z.boolean().optional(),
+};
+
+/** A webhook body: `meta` plus one JSON:API resource whose `type` and attributes match. */
+const envelope = <A extends z.ZodType>(events: readonly [string, ...string[]], type: string, attributes: A) =>
+  z.object({
+    meta: z.object({ event_name: z.enum(events), test_mode: z.boolean().optional() }),
+    data: z.object({ type: z.literal(type), id: z.string().min(1), attributes }),
+  });
+
+const orderEvent = envelope(
+  ['order_created', 'order_refunded'],
+  'orders',
+  z.object({
+    ...buyer,
+    currency,
+    total: amount,
+    status: z.string(),
+    refunded: z.boolean().optional(),
+    refunded_at: storeTimestamp.nullish(),
+    refunded_amount: amount.optional(),
+    first_order_item: z.object({
+      product_id: numericId,
+      product_name: z.string(),
+      variant_name: z.string().nullish(),
+      quantity: z.int().min(1).optional(),
+    }),
+  }),
+);
+
+const subscriptionEvent = envelope(
+  ['subscription_cancelled', 'subscription_expired'],
+  'subscriptions',
+  z.object({
+    ...buyer,
+    order_id: numericId,
+    product_id: numericId,
+    product_name: z.string(),
+    variant_name: z.string().nullish(),
+  }),
+);
+
+const invoiceEvent = envelope(
+  ['subscription_payment_success'],
+  'subscription-invoices',
+  z.object({ ...buyer, subscription_id: numericId, billing_reason: z.string(), currency, total: amount }),
+);
+
+/**
+ * Turns a Lemon Squeezy webhook body (JSON:API: `meta.event_name`, `meta.custom_data`, `data.id`,
+ * `data.attributes`) into a `PurchaseEvent`, `null` when it is not about a purchase, or throws
+ * `NormalizationError` listing the issues. Decisions:
+ *
+ * - `order_created` → `sale` when `status` is `paid` (`pending`, `failed` → `null`). `saleId` = the
+ *   order id (`data.id`); product `first_order_item.product_id`, tier its `variant_name`, quantity its
+ *   `quantity` (1 when absent); amount `total`.
+ * - `order_refunded` → `refund` when `refunded` is true, `status` is `refunded` or `refunded_amount`
+ *   reaches `total`; otherwise `partial_refund` (`status: partial_refund`). Amount: `refunded_amount`,
+ *   the cumulative refund (Lemon Squeezy sends no per-refund figure); occurred at `refunded_at`.
+ * - `subscription_payment_success` → `renewal` for `billing_reason: renewal` only (`initial` is the
+ *   order's sale). The invoice names no order and no product, so `saleId` = the subscription id and
+ *   the product is `'unknown'`: the license is found by `subscriptionId`.
+ * - `subscription_cancelled` → `cancellation` (access runs to the period end);
+ *   `subscription_expired` → `subscription_ended`. `saleId` = the subscription's `order_id`,
+ *   `subscriptionId` = `data.id`; amount 0 in currency `XXX` (ISO 4217 "no currency": a
+ *   subscription carries none).
+ * - Everything else (`subscription_created`, `…_updated`, license-key events, …) → `null`.
+ *
+ * Lemon Squeezy sends no event id, so `eventId` is derived from the payload:
+ * `lemonsqueezy:<event_name>:<data.id>:<attributes.updated_at>` — identical for every redelivery of
+ * one event, different for a later change of the same resource (a second partial refund). Always:
+ * email `user_email` trimmed and lower-cased; name `user_name`; `customerId` = `customer_id`;
+ * currency upper-cased; amounts are Lemon Squeezy's integer minor units; `isTest` = `meta.test_mode`
+ * or `attributes.test_mode`; `occurredAt` = `updated_at` (refunds: `refunded_at`); `purchasedAt` =
+ * the resource's `created_at`. Timestamps keep Lemon Squeezy's UTC text
+ * (microseconds included).
+ */
+export function normalizeLemonSqueezyEvent(payload: unknown): PurchaseEvent | null {
+  const name = z.object({ meta: z.object({ event_name: z.string() }) }).safeParse(payload).data
+    ?.meta.event_name;
+  switch (name) {
+    case 'order_created':
+    case 'order_refunded':
+      return normalizeWith('Lemon Squeezy', orderEvent, payload, fromOrder);
+    case 'subscription_cancelled':
+    case 'subscription_expired':
+      return normalizeWith('Lemon Squeezy', subscriptionEvent, payload, fromSubscription);
+    case 'subscription_payment_success':
+      return normalizeWith('Lemon Squeezy', invoiceEvent, payload, fromInvoice);
+    case undefined:
+      return normalizeWith(
+        'Lemon Squeezy',
+        z.object({ meta: z.object({ event_name: z.string() }) }),
+        payload,
+        () => null,
+      );
+    default:
+      return null;
+  }
+}
+
+/** {@link normalizeLemonSqueezyEvent} returning `{ success, data | error }` instead of throwing. */
+export const safeNormalizeLemonSqueezyEvent = safeVariant(normalizeLemonSqueezyEvent);
+
+type Parsed = z.infer<typeof orderEvent> | z.infer<typeof subscriptionEvent> | z.infer<typeof invoiceEvent>;
+type Fields = Pick<Purchase, 'saleId' | 'productId' | 'productName' | 'amount' | 'currency'> &
+  Partial<Purchase>;
+
+function toEvent(
+  parsed: Parsed,
+  type: PurchaseEventType,
+  fields: Fields,
+  occurredAt?: string | null,
+): PurchaseEvent {
+  const { meta, data } = parsed;
+  const attributes = data.attributes;
+  const purchase: Purchase = {
+    source: 'lemonsqueezy',
+    customerName: attributes.user_name ?? '',
+    customerId: attributes.customer_id ?? null,
+    tier: null,
+    quantity: 1,
+    purchasedAt: attributes.created_at,
+    isTest: meta.test_mode ?? attributes.test_mode ?? false,
+    isRecurring: false,
+    subscriptionId: null,
+    sourceLicenseKey: null,
+    ...fields,
+    email: attributes.user_email.trim().toLowerCase(),
+    currency: fields.currency.toUpperCase(),
+  };
+  return {
+    type,
+    eventId: `lemonsqueezy:${meta.event_name}:${data.id}:${attributes.updated_at}`,
+    occurredAt: occurredAt ?? attributes.updated_at,
+    purchase,
+  };
+}
+
+function fromOrder(parsed: z.infer<typeof orderEvent>): PurchaseEvent | null {
+  const order = parsed.data.attributes;
+  const item = order.first_order_item;
+  const product = {
+    productId: item.product_id,
+    productName: item.product_name,
+    tier: item.variant_name ?? null,
+    quantity: item.quantity ?? 1,
+    currency: order.currency,
+  };
+  if (parsed.meta.event_name === 'order_created') {
+    if (order.status !== 'paid') return null;
+    return toEvent(parsed, 'sale', { ...product, saleId: parsed.data.id, amount: order.total });
+  }
+  const refunded = order.refunded_amount ?? order.total;
+  const full = order.refunded === true || order.status === 'refunded' || refunded >= order.total;
+  return toEvent(
+    parsed,
+    full ? 'refund' : 'partial_refund',
+    { ...product, saleId: parsed.data.id, amount: refunded },
+    order.refunded_at,
+  );
+}
+
+function fromSubscription(parsed: z.infer<typeof subscriptionEvent>): PurchaseEvent {
+  const subscription = parsed.data.attributes;
+  return toEvent(
+    parsed,
+    parsed.meta.event_name === 'subscription_cancelled' ? 'cancellation' : 'subscription_ended',
+    {
+      saleId: subscription.order_id,
+      productId: subscription.product_id,
+      productName: subscription.product_name,
+      tier: subscription.variant_name ?? null,
+      amount: 0,
+      currency: 'XXX',
+      isRecurring: true,
+      subscriptionId: parsed.data.id,
+    },
+  );
+}
+
+function fromInvoice(parsed: z.infer<typeof invoiceEvent>): PurchaseEvent | null {
+  const invoice = parsed.data.attributes;
+  if (invoice.billing_reason !== 'renewal') return null;
+  return toEvent(parsed, 'renewal', {
+    saleId: invoice.subscription_id,
+    productId: 'unknown',
+    productName: '',
+    amount: invoice.total,
+    currency: invoice.currency,
+    isRecurring: true,
+    subscriptionId: invoice.subscription_id,
+  });
+}

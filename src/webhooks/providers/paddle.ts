@@ -1,0 +1,83 @@
+import { type Clock, systemClock } from '../../domain/clock.js';
+import { LicenseKitError, NormalizationError } from '../../domain/errors.js';
+import { normalizePaddleEvent, paddleCustomerToResolve } from '../../normalizers/paddle.js';
+import { verifyPaddleSignature } from '../paddle-signature.js';
+import type { WebhookProvider } from '../provider.js';
+
+/** A Paddle customer as `resolveCustomer` returns it. */
+export interface PaddleCustomer {
+  email: string;
+  name?: string | null;
+}
+
+/** Options of {@link paddle}. */
+export interface PaddleProviderOptions {
+  /** The notification destination's secret key (`pdl_ntfset_…`), or several while rotating. */
+  secret: string | readonly string[];
+  /** How many seconds the signature timestamp may be off, either way. Default 5, as Paddle's SDKs. */
+  toleranceSeconds?: number;
+  /**
+   * Looks up a customer's email and name (Paddle transactions carry only `customer_id`), e.g. with
+   * `GET /customers/{id}`. Called only for transactions that become a sale or renewal; `null` falls
+   * back to `custom_data.email`. A rejection propagates, so the handler answers 5xx and Paddle retries.
+   */
+  resolveCustomer?: (customerId: string) => Promise<PaddleCustomer | null>;
+  /** Mark every event as a test purchase: set it for a sandbox notification destination. */
+  sandbox?: boolean;
+  /** Where the timestamp check reads the time. Default: the system clock. */
+  clock?: Clock;
+}
+
+/**
+ * The Paddle Billing provider (`purchase.source` `paddle`). Each request's raw body is read once, its
+ * `Paddle-Signature` verified over those exact bytes before anything is parsed, the buyer resolved
+ * when a sale or renewal needs an email, then the JSON is normalized with {@link normalizePaddleEvent}.
+ * Rejects with `WebhookVerificationError` (401) or `NormalizationError` (400, a body that is not JSON
+ * included). Throws `INVALID_INPUT` at once when `secret` is missing or has surrounding whitespace.
+ */
+export function paddle(options: PaddleProviderOptions): WebhookProvider {
+  const { secret, toleranceSeconds, resolveCustomer, sandbox = false, clock = systemClock } = options;
+  const secrets: readonly unknown[] = Array.isArray(secret) ? secret : [secret];
+  if (
+    secrets.length === 0 ||
+    !secrets.every((value): value is string => typeof value === 'string' && value !== '')
+  ) {
+    throw new LicenseKitError('INVALID_INPUT', 'paddle() needs secret, the notification secret key');
+  }
+  if (secrets.some((value) => value !== value.trim())) {
+    throw new LicenseKitError('INVALID_INPUT', 'paddle() secret has leading or trailing whitespace');
+  }
+  return {
+    id: 'paddle',
+    accepts: ['application/json'],
+    async parse(request) {
+      const body = new Uint8Array(await request.arrayBuffer());
+      await verifyPaddleSignature({
+        payload: body,
+        header: request.headers.get('paddle-signature'),
+        secret: secrets,
+        toleranceSeconds,
+        now: clock(),
+      });
+      const payload = readJson(body);
+      const customerId = resolveCustomer ? paddleCustomerToResolve(payload) : null;
+      const customer = customerId !== null && resolveCustomer ? await resolveCustomer(customerId) : null;
+      return normalizePaddleEvent(payload, {
+        customerEmail: customer?.email,
+        customerName: customer?.name ?? undefined,
+        isTest: sandbox,
+      });
+    },
+  };
+}
+
+/** The verified body as JSON; anything else (invalid UTF-8 included) is a `NormalizationError`. */
+function readJson(body: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch {
+    throw new NormalizationError('NORMALIZATION_FAILED', 'the Paddle webhook body is not JSON', {
+      issues: [{ path: '', message: 'expected a JSON notification' }],
+    });
+  }
+}

@@ -1,0 +1,661 @@
+import { sign, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  createWebhookHandler,
+  isLicenseKitError,
+  LicenseManager,
+  memoryStorage,
+  NormalizationError,
+  normalizePayPalEvent,
+  paypal,
+  safeNormalizePayPalEvent,
+  verifyPayPalSignature,
+  WebhookVerificationError,
+} from '../../src/index.js';
+import { fakeClock } from '../../src/testing.js';
+import { crc32 } from '../../src/webhooks/_crc32.js';
+import { pemCertificateToDer, subjectPublicKeyInfo } from '../../src/webhooks/_x509.js';
+import { payPalJavaSdkVector as vector } from './fixtures/paypal-java-sdk-vector.js';
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
+/** Our own self-signed certificate and key (openssl req -x509 -newkey rsa:2048, CN "licensekit test"). */
+const ownCertificate = fixture('paypal-test-cert.pem');
+const ownKey = fixture('paypal-test-key.pem');
+
+const webhookId = '8PT597110X687430LKGECATA';
+const certUrl = 'https://api.sandbox.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77';
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+/** Headers PayPal would send for `body`, signed with our own key. */
+function signedHeaders(
+  body: string,
+  overrides: Record<string, string> = {},
+  signedWebhookId = webhookId,
+): Record<string, string> {
+  const transmissionId = '3f2e1d00-0b1c-11ef-9a3b-2b5c4d6e7f80';
+  const transmissionTime = '2024-05-06T07:08:09Z';
+  const message = `${transmissionId}|${transmissionTime}|${signedWebhookId}|${crc32(utf8(body))}`;
+  return {
+    'content-type': 'application/json',
+    'paypal-transmission-id': transmissionId,
+    'paypal-transmission-time': transmissionTime,
+    'paypal-transmission-sig': sign('sha256', utf8(message), ownKey).toString('base64'),
+    'paypal-cert-url': certUrl,
+    'paypal-auth-algo': 'SHA256withRSA',
+    ...overrides,
+  };
+}
+
+const serve = (pem: string) => vi.fn(async (_url: string) => pem);
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.unreachable('expected a rejection'),
+    (error: unknown) => error,
+  );
+}
+
+function envelope(
+  eventType: string,
+  resourceType: string,
+  resource: Record<string, unknown>,
+  id = 'WH-1AB23456CD789012E-3FG45678HJ901234K',
+) {
+  return {
+    id,
+    event_version: '1.0',
+    create_time: '2024-05-06T07:08:05.123Z',
+    resource_type: resourceType,
+    resource_version: '2.0',
+    event_type: eventType,
+    summary: 'written for licensekit tests',
+    resource,
+    links: [
+      {
+        href: `https://api.sandbox.paypal.com/v1/notifications/webhooks-events/${id}`,
+        rel: 'self',
+        method: 'GET',
+      },
+      {
+        href: `https://api.sandbox.paypal.com/v1/notifications/webhooks-events/${id}/resend`,
+        rel: 'resend',
+        method: 'POST',
+      },
+    ],
+  };
+}
+
+const customId = 'product=pixel-forge&email=Ana.Buyer%40Example.com&tier=Studio';
+
+function captureCompleted(resource: Record<string, unknown> = {}) {
+  return envelope('PAYMENT.CAPTURE.COMPLETED', 'capture', {
+    id: '4HT81127AB623541X',
+    status: 'COMPLETED',
+    amount: { currency_code: 'USD', value: '23.99' },
+    final_capture: true,
+    seller_protection: { status: 'ELIGIBLE', dispute_categories: ['ITEM_NOT_RECEIVED'] },
+    seller_receivable_breakdown: {
+      gross_amount: { currency_code: 'USD', value: '23.99' },
+      paypal_fee: { currency_code: 'USD', value: '1.19' },
+      net_amount: { currency_code: 'USD', value: '22.80' },
+    },
+    custom_id: customId,
+    invoice_id: 'INV-2024-0001',
+    supplementary_data: { related_ids: { order_id: '5RT19021YU738402C' } },
+    create_time: '2024-05-06T07:08:01Z',
+    update_time: '2024-05-06T07:08:01Z',
+    links: [
+      {
+        href: 'https://api.sandbox.paypal.com/v2/payments/captures/4HT81127AB623541X',
+        rel: 'self',
+        method: 'GET',
+      },
+      {
+        href: 'https://api.sandbox.paypal.com/v2/checkout/orders/5RT19021YU738402C',
+        rel: 'up',
+        method: 'GET',
+      },
+    ],
+    ...resource,
+  });
+}
+
+function captureRefunded(resource: Record<string, unknown> = {}) {
+  return envelope(
+    'PAYMENT.CAPTURE.REFUNDED',
+    'refund',
+    {
+      id: '9KL60523MN184730P',
+      status: 'COMPLETED',
+      amount: { currency_code: 'USD', value: '23.99' },
+      seller_payable_breakdown: {
+        gross_amount: { currency_code: 'USD', value: '23.99' },
+        net_amount: { currency_code: 'USD', value: '23.99' },
+        total_refunded_amount: { currency_code: 'USD', value: '23.99' },
+      },
+      custom_id: customId,
+      create_time: '2024-05-08T12:00:00Z',
+      links: [
+        {
+          href: 'https://api.sandbox.paypal.com/v2/payments/refunds/9KL60523MN184730P',
+          rel: 'self',
+          method: 'GET',
+        },
+        {
+          href: 'https://api.sandbox.paypal.com/v2/payments/captures/4HT81127AB623541X',
+          rel: 'up',
+          method: 'GET',
+        },
+      ],
+      ...resource,
+    },
+    'WH-7QR12345ST678901U-2VW34567XY890123Z',
+  );
+}
+
+function dispute(eventType: string, resource: Record<string, unknown> = {}) {
+  return envelope(
+    eventType,
+    'dispute',
+    {
+      dispute_id: 'PP-D-40123',
+      create_time: '2024-05-20T09:00:00.000Z',
+      update_time: '2024-05-20T09:00:00.000Z',
+      reason: 'MERCHANDISE_OR_SERVICE_NOT_RECEIVED',
+      status: 'OPEN',
+      dispute_life_cycle_stage: 'INQUIRY',
+      dispute_channel: 'INTERNAL',
+      dispute_amount: { currency_code: 'USD', value: '23.99' },
+      disputed_transactions: [
+        {
+          seller_transaction_id: '4HT81127AB623541X',
+          create_time: '2024-05-06T07:08:01Z',
+          transaction_status: 'COMPLETED',
+          gross_amount: { currency_code: 'USD', value: '23.99' },
+          custom: customId,
+          invoice_number: 'INV-2024-0001',
+          seller: { merchant_id: 'M3RCH4NT1D', name: 'Pixel Forge Ltd' },
+        },
+      ],
+      messages: [],
+      links: [],
+      ...resource,
+    },
+    eventType === 'CUSTOMER.DISPUTE.CREATED' ? 'WH-DISPUTE-CREATED-0001' : 'WH-DISPUTE-RESOLVED-0001',
+  );
+}
+
+function post(body: string, headers: Record<string, string>): Request {
+  return new Request('https://shop.example/webhooks/paypal', { method: 'POST', headers, body });
+}
+
+describe('crc32', () => {
+  it.each([
+    ['', 0],
+    ['a', 0xe8b7be43],
+    ['123456789', 0xcbf43926],
+    ['The quick brown fox jumps over the lazy dog', 0x414fa339],
+  ])('crc32(%j)', (text, expected) => {
+    expect(crc32(utf8(text))).toBe(expected);
+  });
+
+  it('is unsigned above 2^31 (the PayPal vector body)', () => {
+    expect(crc32(utf8(vector.body))).toBe(vector.crc32);
+    expect(vector.crc32).toBeGreaterThan(2 ** 31);
+  });
+});
+
+describe('certificate → SubjectPublicKeyInfo', () => {
+  it.each([
+    ['our own certificate', ownCertificate],
+    ['PayPal’s test certificate', vector.certificate],
+  ])('matches what Node extracts from %s', (_, pem) => {
+    const expected = new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
+    expect(Buffer.from(subjectPublicKeyInfo(pemCertificateToDer(pem)))).toEqual(expected);
+  });
+});
+
+describe('verifyPayPalSignature', () => {
+  it('passes PayPal’s published Java SDK vector (offline scheme, expired sandbox certificate)', async () => {
+    const getCertificate = serve(vector.certificate);
+    await expect(
+      verifyPayPalSignature({
+        payload: vector.body,
+        headers: vector.headers,
+        webhookId: vector.webhookId,
+        getCertificate,
+      }),
+    ).resolves.toBeUndefined();
+    expect(getCertificate).toHaveBeenCalledWith(vector.headers['paypal-cert-url']);
+    await expect(
+      verifyPayPalSignature({
+        payload: utf8(vector.body),
+        headers: new Headers(vector.headers),
+        webhookId: vector.webhookId,
+        getCertificate,
+      }),
+    ).resolves.toBeUndefined();
+  });
+
+  it('the vector fails with one flipped body byte or another webhook id', async () => {
+    const bytes = utf8(vector.body);
+    bytes[40] = bytes[40]! ^ 0x01;
+    const getCertificate = serve(vector.certificate);
+    const options = { headers: vector.headers, webhookId: vector.webhookId, getCertificate };
+    await expect(verifyPayPalSignature({ ...options, payload: bytes })).rejects.toBeInstanceOf(
+      WebhookVerificationError,
+    );
+    await expect(
+      verifyPayPalSignature({ ...options, payload: vector.body, webhookId: '96605875FF6516634' }),
+    ).rejects.toBeInstanceOf(WebhookVerificationError);
+  });
+
+  const body = JSON.stringify(captureCompleted());
+  const verifyOwn = (overrides: Partial<Parameters<typeof verifyPayPalSignature>[0]> = {}) =>
+    verifyPayPalSignature({
+      payload: body,
+      headers: signedHeaders(body),
+      webhookId,
+      getCertificate: serve(ownCertificate),
+      ...overrides,
+    });
+
+  it('passes with our own certificate and key', async () => {
+    await expect(verifyOwn()).resolves.toBeUndefined();
+  });
+
+  it('fails for every single flipped byte position tried, and for a wrong webhook id', async () => {
+    for (const position of [0, 1, body.length >> 1, body.length - 1]) {
+      const bytes = utf8(body);
+      bytes[position] = bytes[position]! ^ 0x20;
+      await expect(verifyOwn({ payload: bytes })).rejects.toBeInstanceOf(WebhookVerificationError);
+    }
+    await expect(verifyOwn({ webhookId: 'SOMEONE-ELSES-WEBHOOK' })).rejects.toBeInstanceOf(
+      WebhookVerificationError,
+    );
+  });
+
+  it.each([
+    'https://evil.example/v1/notifications/certs/CERT-1',
+    'http://api.paypal.com/v1/notifications/certs/CERT-1',
+    'https://api.paypal.com.evil.example/v1/notifications/certs/CERT-1',
+    'https://evil.example/api.paypal.com/CERT-1',
+    'https://user:pass@api.paypal.com/v1/notifications/certs/CERT-1',
+    'https://api.paypal.com:8443/v1/notifications/certs/CERT-1',
+    'https://www.paypal.com/v1/notifications/certs/CERT-1',
+    'https://paypal.com/v1/notifications/certs/CERT-1',
+    'file:///etc/passwd',
+    'not a url',
+  ])('rejects the certificate URL %s without fetching it', async (url) => {
+    const getCertificate = serve(ownCertificate);
+    const error = await rejection(
+      verifyOwn({ headers: signedHeaders(body, { 'paypal-cert-url': url }), getCertificate }),
+    );
+    expect(error).toBeInstanceOf(WebhookVerificationError);
+    expect(getCertificate).not.toHaveBeenCalled();
+  });
+
+  it.each(['api.paypal.com', 'api-m.paypal.com', 'api.sandbox.paypal.com', 'api-m.sandbox.paypal.com'])(
+    'fetches certificates from %s',
+    async (host) => {
+      const url = `https://${host}/v1/notifications/certs/CERT-1`;
+      const getCertificate = serve(ownCertificate);
+      await verifyOwn({ headers: signedHeaders(body, { 'paypal-cert-url': url }), getCertificate });
+      expect(getCertificate).toHaveBeenCalledWith(url);
+    },
+  );
+
+  it.each(['SHA1withRSA', 'sha256withrsa', 'SHA256withECDSA', 'none'])(
+    'rejects PAYPAL-AUTH-ALGO %s without fetching',
+    async (algo) => {
+      const getCertificate = serve(ownCertificate);
+      await expect(
+        verifyOwn({ headers: signedHeaders(body, { 'paypal-auth-algo': algo }), getCertificate }),
+      ).rejects.toBeInstanceOf(WebhookVerificationError);
+      expect(getCertificate).not.toHaveBeenCalled();
+    },
+  );
+
+  it.each([
+    'paypal-transmission-id',
+    'paypal-transmission-time',
+    'paypal-transmission-sig',
+    'paypal-cert-url',
+    'paypal-auth-algo',
+  ])('rejects a request without %s', async (name) => {
+    const headers = signedHeaders(body);
+    delete headers[name];
+    await expect(verifyOwn({ headers })).rejects.toBeInstanceOf(WebhookVerificationError);
+  });
+
+  it.each([
+    ['garbage base64', '%%%not-base64%%%'],
+    ['base64 of the wrong length', 'AAAA'],
+    ['an empty-looking signature', '===='],
+    ['another message’s signature', sign('sha256', utf8('other'), ownKey).toString('base64')],
+  ])('rejects %s as the signature', async (_, signature) => {
+    await expect(
+      verifyOwn({ headers: signedHeaders(body, { 'paypal-transmission-sig': signature }) }),
+    ).rejects.toBeInstanceOf(WebhookVerificationError);
+  });
+
+  it.each([
+    ['not PEM', 'hello'],
+    ['PEM with junk inside', '-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----'],
+    ['PEM that is not DER', '-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----'],
+    ['a truncated certificate', ownCertificate.replace(/\n[^\n]+\n-----END/, '\n-----END')],
+    ['someone else’s certificate', vector.certificate],
+  ])('rejects %s as the certificate', async (_, pem) => {
+    await expect(verifyOwn({ getCertificate: serve(pem) })).rejects.toBeInstanceOf(WebhookVerificationError);
+  });
+
+  it('a getCertificate that fails or returns nonsense is a WebhookVerificationError', async () => {
+    const offline = vi.fn(async () => {
+      throw new TypeError('fetch failed');
+    });
+    await expect(verifyOwn({ getCertificate: offline })).rejects.toBeInstanceOf(WebhookVerificationError);
+    const nonsense = vi.fn(async () => 42 as unknown as string);
+    await expect(verifyOwn({ getCertificate: nonsense })).rejects.toBeInstanceOf(WebhookVerificationError);
+  });
+
+  it('checks the transmission time only when now is given', async () => {
+    const sentAt = new Date('2024-05-06T07:08:09Z');
+    await expect(verifyOwn({ now: new Date(sentAt.getTime() + 299_000) })).resolves.toBeUndefined();
+    await expect(verifyOwn({ now: new Date(sentAt.getTime() - 299_000) })).resolves.toBeUndefined();
+    const stale = await rejection(verifyOwn({ now: new Date(sentAt.getTime() + 301_000) }));
+    expect(isLicenseKitError(stale, 'WEBHOOK_TIMESTAMP_OUT_OF_RANGE')).toBe(true);
+    expect(stale).toBeInstanceOf(WebhookVerificationError);
+    await expect(
+      verifyOwn({ now: new Date(sentAt.getTime() + 3_000_000), toleranceSeconds: 3600 }),
+    ).resolves.toBeUndefined();
+    await expect(verifyOwn({ now: new Date(Number.NaN) })).rejects.toBeInstanceOf(WebhookVerificationError);
+  });
+
+  it('never rejects with anything but WebhookVerificationError, and never leaks the signature', async () => {
+    const headerNames = [
+      'paypal-transmission-id',
+      'paypal-transmission-time',
+      'paypal-transmission-sig',
+      'paypal-cert-url',
+      'paypal-auth-algo',
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...headerNames),
+        fc.string({ maxLength: 80 }),
+        fc.uint8Array({ maxLength: 64 }),
+        async (name, value, payload) => {
+          const headers = { ...signedHeaders(body), [name]: value };
+          const error = await rejection(verifyOwn({ headers, payload }));
+          expect(error).toBeInstanceOf(WebhookVerificationError);
+          expect((error as Error).message).not.toContain(signedHeaders(body)['paypal-transmission-sig']);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+describe('normalizePayPalEvent', () => {
+  it('maps PAYMENT.CAPTURE.COMPLETED to a sale of the capture', () => {
+    expect(normalizePayPalEvent(captureCompleted())).toEqual({
+      type: 'sale',
+      eventId: 'WH-1AB23456CD789012E-3FG45678HJ901234K',
+      occurredAt: '2024-05-06T07:08:05.123Z',
+      purchase: {
+        source: 'paypal',
+        saleId: '4HT81127AB623541X',
+        email: 'ana.buyer@example.com',
+        customerName: '',
+        customerId: null,
+        productId: 'pixel-forge',
+        productName: 'pixel-forge',
+        tier: 'Studio',
+        amount: 2399,
+        currency: 'USD',
+        quantity: 1,
+        purchasedAt: '2024-05-06T07:08:01Z',
+        isTest: true,
+        isRecurring: false,
+        subscriptionId: null,
+        sourceLicenseKey: null,
+      },
+    });
+  });
+
+  it('takes a live event as real, and the payer’s email and name when the payload has them', () => {
+    const live = captureCompleted({
+      custom_id: 'pixel-forge',
+      payer: {
+        email_address: 'Bo@Example.com',
+        payer_id: 'PAYER123',
+        name: { given_name: 'Bo', surname: 'Chen' },
+      },
+    });
+    live.links = live.links.map((link) => ({ ...link, href: link.href.replace('api.sandbox.', 'api.') }));
+    expect(normalizePayPalEvent(live)?.purchase).toMatchObject({
+      productId: 'pixel-forge',
+      email: 'bo@example.com',
+      customerName: 'Bo Chen',
+      customerId: 'PAYER123',
+      isTest: false,
+      tier: null,
+    });
+  });
+
+  it.each([
+    ['JPY', '1500', 1500],
+    ['KWD', '1.250', 1250],
+    ['eur', '10', 1000],
+  ])('converts %s %s to %i minor units', (currency, value, minor) => {
+    const event = normalizePayPalEvent(captureCompleted({ amount: { currency_code: currency, value } }));
+    expect(event?.purchase).toMatchObject({ amount: minor, currency: currency.toUpperCase() });
+  });
+
+  it('maps PAYMENT.CAPTURE.REFUNDED to a refund of the capture its up link names', () => {
+    const event = normalizePayPalEvent(captureRefunded({ amount: { currency_code: 'USD', value: '5.00' } }));
+    expect(event).toMatchObject({
+      type: 'refund',
+      eventId: 'WH-7QR12345ST678901U-2VW34567XY890123Z',
+      purchase: {
+        saleId: '4HT81127AB623541X',
+        amount: 500,
+        email: 'ana.buyer@example.com',
+        productId: 'pixel-forge',
+      },
+    });
+  });
+
+  it('a refund without a link to its capture is a NormalizationError', () => {
+    const result = safeNormalizePayPalEvent(captureRefunded({ links: [] }));
+    expect(result.success).toBe(false);
+    if (!result.success)
+      expect(result.error.issues).toEqual([{ path: 'resource.links', message: expect.any(String) }]);
+  });
+
+  it('maps CUSTOMER.DISPUTE.CREATED to a dispute of the capture', () => {
+    expect(normalizePayPalEvent(dispute('CUSTOMER.DISPUTE.CREATED'))).toMatchObject({
+      type: 'dispute',
+      eventId: 'WH-DISPUTE-CREATED-0001',
+      purchase: { saleId: '4HT81127AB623541X', amount: 2399, purchasedAt: '2024-05-06T07:08:01Z' },
+    });
+  });
+
+  it.each([
+    ['RESOLVED_SELLER_FAVOUR', 'dispute_won'],
+    ['CANCELED_BY_BUYER', 'dispute_won'],
+    ['DENIED', 'dispute_won'],
+    ['RESOLVED_WITH_PAYOUT', 'dispute_won'],
+    ['RESOLVED_BUYER_FAVOUR', 'dispute_lost'],
+    ['ACCEPTED', 'dispute_lost'],
+  ])('maps a dispute resolved %s to %s', (outcome, type) => {
+    const resolved = dispute('CUSTOMER.DISPUTE.RESOLVED', {
+      status: 'RESOLVED',
+      dispute_outcome: { outcome_code: outcome, amount_refunded: { currency_code: 'USD', value: '20.00' } },
+    });
+    const event = normalizePayPalEvent(resolved);
+    expect(event?.type).toBe(type);
+    expect(event?.purchase.amount).toBe(type === 'dispute_lost' ? 2000 : 2399);
+  });
+
+  it('a dispute resolved without a known outcome is not acted on', () => {
+    expect(
+      normalizePayPalEvent(
+        dispute('CUSTOMER.DISPUTE.RESOLVED', { dispute_outcome: { outcome_code: 'NONE' } }),
+      ),
+    ).toBeNull();
+    expect(normalizePayPalEvent(dispute('CUSTOMER.DISPUTE.RESOLVED'))).toBeNull();
+  });
+
+  it('other event types are not purchase events', () => {
+    expect(normalizePayPalEvent(envelope('CHECKOUT.ORDER.APPROVED', 'checkout-order', {}))).toBeNull();
+    expect(normalizePayPalEvent(JSON.parse(vector.body))).toBeNull();
+    expect(normalizePayPalEvent(null)).toBeNull();
+  });
+
+  it('no buyer email anywhere is a NormalizationError pointing at custom_id', () => {
+    const result = safeNormalizePayPalEvent(captureCompleted({ custom_id: 'pixel-forge' }));
+    expect(result.success).toBe(false);
+    if (!result.success) {
+      expect(result.error).toBeInstanceOf(NormalizationError);
+      expect(result.error.issues).toEqual([
+        { path: 'resource.custom_id', message: expect.stringContaining('email') },
+      ]);
+    }
+  });
+
+  it('no product is a NormalizationError; so are bad amounts and missing ids', () => {
+    const issuesOf = (payload: unknown) => {
+      const result = safeNormalizePayPalEvent(payload);
+      return result.success ? [] : result.error.issues.map((issue) => issue.path);
+    };
+    expect(issuesOf(captureCompleted({ custom_id: undefined }))).toEqual(['resource.custom_id']);
+    expect(issuesOf(captureCompleted({ custom_id: 'email=a%40b.c' }))).toEqual(['resource.custom_id']);
+    expect(issuesOf(captureCompleted({ amount: { currency_code: 'USD', value: '23.999' } }))).toEqual([
+      'resource.amount',
+    ]);
+    expect(issuesOf(captureCompleted({ id: '' }))).toEqual(['resource.id']);
+    expect(issuesOf({ ...captureCompleted(), id: undefined })).toEqual(['id']);
+    expect(issuesOf(dispute('CUSTOMER.DISPUTE.CREATED', { disputed_transactions: [] }))).toEqual([
+      'resource.disputed_transactions',
+    ]);
+  });
+});
+
+describe('paypal() provider', () => {
+  const body = JSON.stringify(captureCompleted());
+
+  it('verifies offline, then parses', async () => {
+    const provider = paypal({ webhookId, verify: { getCertificate: serve(ownCertificate) } });
+    expect(provider.accepts).toEqual(['application/json']);
+    expect(await provider.parse(post(body, signedHeaders(body)))).toEqual(
+      normalizePayPalEvent(JSON.parse(body)),
+    );
+  });
+
+  it('accepts the published vector (a plan event, so nothing to do)', async () => {
+    const provider = paypal({
+      webhookId: vector.webhookId,
+      verify: { getCertificate: serve(vector.certificate) },
+    });
+    await expect(
+      provider.parse(post(vector.body, { ...vector.headers, 'content-type': 'application/json' })),
+    ).resolves.toBeNull();
+  });
+
+  it('a flipped byte, a wrong webhook id or a foreign cert URL is a 401 error', async () => {
+    const getCertificate = serve(ownCertificate);
+    const provider = paypal({ webhookId, verify: { getCertificate } });
+    const flipped = body.replace('23.99', '93.99');
+    await expect(provider.parse(post(flipped, signedHeaders(body)))).rejects.toBeInstanceOf(
+      WebhookVerificationError,
+    );
+    await expect(provider.parse(post(body, signedHeaders(body, {}, 'OTHER')))).rejects.toBeInstanceOf(
+      WebhookVerificationError,
+    );
+    getCertificate.mockClear();
+    const foreign = signedHeaders(body, { 'paypal-cert-url': 'https://paypal.example.com/cert.pem' });
+    await expect(provider.parse(post(body, foreign))).rejects.toBeInstanceOf(WebhookVerificationError);
+    expect(getCertificate).not.toHaveBeenCalled();
+  });
+
+  it('a correctly signed body that is not JSON is a NormalizationError', async () => {
+    const provider = paypal({ webhookId, verify: { getCertificate: serve(ownCertificate) } });
+    await expect(provider.parse(post('not json', signedHeaders('not json')))).rejects.toBeInstanceOf(
+      NormalizationError,
+    );
+  });
+
+  it('applies toleranceSeconds against its clock', async () => {
+    const options = { webhookId, verify: { getCertificate: serve(ownCertificate) }, toleranceSeconds: 60 };
+    const fresh = paypal({ ...options, clock: () => new Date('2024-05-06T07:08:30Z') });
+    await expect(fresh.parse(post(body, signedHeaders(body)))).resolves.toMatchObject({ type: 'sale' });
+    const late = paypal({ ...options, clock: () => new Date('2024-05-06T08:08:30Z') });
+    await expect(late.parse(post(body, signedHeaders(body)))).rejects.toMatchObject({
+      code: 'WEBHOOK_TIMESTAMP_OUT_OF_RANGE',
+    });
+  });
+
+  it('calls a custom verifier with the exact body text, the headers and the webhook id', async () => {
+    const spaced = `{ "event_type" : "PAYMENT.CAPTURE.COMPLETED", ${body.slice(1)}`;
+    const verify = vi.fn(async () => true);
+    const provider = paypal({ webhookId, verify });
+    const event = await provider.parse(
+      post(spaced, { 'content-type': 'application/json', 'paypal-transmission-id': 't-1' }),
+    );
+    expect(event?.type).toBe('sale');
+    const [request] = verify.mock.calls[0] as unknown as [
+      { payload: string; headers: Headers; webhookId: string },
+    ];
+    expect(request.payload).toBe(spaced);
+    expect(request.headers.get('paypal-transmission-id')).toBe('t-1');
+    expect(request.webhookId).toBe(webhookId);
+  });
+
+  it('a custom verifier saying no is a 401 error; one that throws is passed through', async () => {
+    const no = paypal({ webhookId, verify: async () => false });
+    await expect(no.parse(post(body, {}))).rejects.toBeInstanceOf(WebhookVerificationError);
+    const down = paypal({
+      webhookId,
+      verify: async () => {
+        throw new TypeError('PayPal unreachable');
+      },
+    });
+    await expect(down.parse(post(body, {}))).rejects.toThrow('PayPal unreachable');
+  });
+
+  it.each([
+    ['no webhook id', { webhookId: '', verify: async () => true }],
+    ['no verify', { webhookId }],
+    ['a verify object without getCertificate', { webhookId, verify: {} }],
+  ])('refuses %s at construction', (_, options) => {
+    expect(() => paypal(options as Parameters<typeof paypal>[0])).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
+  });
+
+  it('end to end: sale then refund through the handler (sandbox events are test purchases)', async () => {
+    const manager = new LicenseManager({
+      storage: memoryStorage(),
+      clock: fakeClock('2024-05-06T07:09:00Z'),
+      processTestPurchases: true,
+    });
+    const handle = createWebhookHandler({
+      provider: paypal({ webhookId, verify: { getCertificate: serve(ownCertificate) } }),
+      manager,
+    });
+    const created = await handle(post(body, signedHeaders(body)));
+    expect(created.status).toBe(200);
+    const { licenseKey } = (await created.json()) as { licenseKey: string };
+    expect(
+      (await handle(post(body, signedHeaders(body, { 'paypal-transmission-sig': 'AAAA' })))).status,
+    ).toBe(401);
+    const refund = JSON.stringify(captureRefunded());
+    expect(await (await handle(post(refund, signedHeaders(refund)))).json()).toMatchObject({
+      action: 'revoked',
+      licenseKey,
+    });
+  });
+});
