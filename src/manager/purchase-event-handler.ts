@@ -143,7 +143,8 @@ export class PurchaseEventHandler {
       await audit.recordPurchase(event, license?.key ?? null);
       return { action: 'recorded', license };
     }
-    const plan = this.#plan(event.purchase);
+    // The license's product decides the term: a renewal event may not name the product.
+    const plan = this.#o.plans({ ...event.purchase, productId: license.productId });
     let changed = false;
     const next = await storage.licenses.update(license.key, (current) => {
       const updated = applyRule(rule, current, event, plan, this.#o.clock);

@@ -167,3 +167,19 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     expect(await records()).toEqual([]);
   });
 });
+
+describe.each(storageKinds)('renewals that do not name the product on %s storage', (kind) => {
+  it('take the term from the license product', async () => {
+    const { manager } = setup(kind, {
+      plans: (query) =>
+        query.productId === 'app'
+          ? { durationDays: 30, maxDevices: 1 }
+          : { durationDays: null, maxDevices: 1 },
+    });
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_p', isRecurring: true } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    const renewal = followUp(sale, 'renewal', { saleId: 'inv_1', productId: 'unknown' });
+    renewal.occurredAt = license!.expiresAt!;
+    expect((await manager.handlePurchaseEvent(renewal)).license?.expiresAt).toBe('2025-04-30T10:00:00.000Z');
+  });
+});
