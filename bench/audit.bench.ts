@@ -1,7 +1,7 @@
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AuditRecord, PurchaseAuditLog } from '../src/index.js';
-import { jsonlPurchaseLog } from '../src/node.js';
+import { type AuditRecord, PurchaseAuditLog } from 'licensekit';
+import { jsonlPurchaseLog } from 'licensekit/node';
 import { bestTime, type Row, tempDir } from './_harness.js';
 
 const types = ['sale', 'sale', 'renewal', 'refund', 'partial_refund', 'dispute'] as const;

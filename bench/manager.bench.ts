@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type License, LicenseManager, memoryStorage, type Storage } from '../src/index.js';
-import { jsonFileLicenseStore, jsonlPurchaseLog } from '../src/node.js';
+import { type License, LicenseManager, memoryStorage, type Storage } from 'licensekit';
+import { jsonFileLicenseStore, jsonlPurchaseLog } from 'licensekit/node';
 import { type Row, tempDir, throughput } from './_harness.js';
 import { benchLicense } from './storage.bench.js';
 
@@ -55,7 +55,10 @@ export async function validateBenchmarks(options: { licenses: number; ms: number
     ];
     for (const [name, storage] of subjects) {
       const manager = new LicenseManager({ storage });
-      const hardwareId = (key: string) => `hw-${Number(key.split('-')[1])}`;
+      const hardwareIds = new Map(
+        keys.map((key, i) => [key, benchLicense((i * 97) % options.licenses).devices[0]!.hardwareId]),
+      );
+      const hardwareId = (key: string) => hardwareIds.get(key)!;
       await manager.validate(keys[0]!, { hardwareId: hardwareId(keys[0]!) });
       const rate = await throughput(
         async () => {

@@ -1,13 +1,26 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { License } from '../src/index.js';
-import { jsonFileLicenseStore, jsonlLicenseStore } from '../src/node.js';
+import { generateLicenseKey, type License } from 'licensekit';
+import { jsonFileLicenseStore, jsonlLicenseStore } from 'licensekit/node';
 import { bestTime, type Row, tempDir, throughput } from './_harness.js';
+
+const keys = new Map<string, string>();
+
+/** A real license key, the same one for the same `i` and `prefix`. */
+function benchKey(i: number, prefix: string): string {
+  const id = `${prefix}:${i}`;
+  let key = keys.get(id);
+  if (key === undefined) {
+    key = generateLicenseKey();
+    keys.set(id, key);
+  }
+  return key;
+}
 
 /** A realistic lean license record. */
 export function benchLicense(i: number, prefix = 'seed'): License {
   return {
-    key: `${prefix.toUpperCase()}-${String(i).padStart(8, '0')}-7K3QF-9XW2M-AB4CD-EF6GH`,
+    key: benchKey(i, prefix),
     productId: `app-${i % 5}`,
     email: `customer${i}@example.com`,
     customerName: `Customer ${i}`,

@@ -23,16 +23,21 @@ export function checkLicense(
   license: License,
   request: ValidationRequest,
   now: Date,
-  graceDays: number,
+  graceDays: () => number,
 ): LicenseCheck {
   const at = now.toISOString();
-  const seen = { ...license, lastValidatedAt: at, validationCount: license.validationCount + 1 };
+  const seen = (devices = license.devices): License => ({
+    ...license,
+    lastValidatedAt: at,
+    validationCount: license.validationCount + 1,
+    devices,
+  });
   const fail = (code: ValidationCode, detail: string): LicenseCheck => ({
     code,
     detail,
     device: null,
     bound: false,
-    next: seen,
+    next: seen(),
   });
   if (request.productId !== undefined && request.productId !== license.productId) {
     return fail('PRODUCT_MISMATCH', `the key is for another product than ${request.productId}`);
@@ -44,20 +49,20 @@ export function checkLicense(
   }
   let code: ValidationCode = 'VALID';
   if (license.expiresAt !== null && now.getTime() > Date.parse(license.expiresAt)) {
-    if (now.getTime() > Date.parse(license.expiresAt) + graceDays * dayMs) {
+    if (now.getTime() > Date.parse(license.expiresAt) + graceDays() * dayMs) {
       return fail('EXPIRED', `the license expired at ${license.expiresAt}`);
     }
     code = 'GRACE_PERIOD';
   }
   const detail =
     code === 'VALID' ? 'the license is valid' : `the license expired at ${license.expiresAt}; in grace`;
-  if (request.hardwareId === undefined) return { code, detail, device: null, bound: false, next: seen };
+  if (request.hardwareId === undefined) return { code, detail, device: null, bound: false, next: seen() };
 
   const index = license.devices.findIndex((device) => device.hardwareId === request.hardwareId);
   if (index >= 0) {
     const device = { ...license.devices[index]!, lastSeenAt: at };
     const devices = license.devices.map((existing, i) => (i === index ? device : existing));
-    return { code, detail, device, bound: false, next: { ...seen, devices } };
+    return { code, detail, device, bound: false, next: seen(devices) };
   }
   if (license.devices.length >= license.maxDevices) {
     const seats =
@@ -70,5 +75,5 @@ export function checkLicense(
     activatedAt: at,
     lastSeenAt: at,
   };
-  return { code, detail, device, bound: true, next: { ...seen, devices: [...license.devices, device] } };
+  return { code, detail, device, bound: true, next: seen([...license.devices, device]) };
 }

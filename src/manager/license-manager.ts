@@ -154,7 +154,7 @@ export class LicenseManager {
     if (normalized === '') return miss('NOT_FOUND', 'no key was given');
     let check: LicenseCheck | undefined;
     const license = await this.#storage.licenses.update(normalized, (current) => {
-      check = checkLicense(current, request, now, this.#graceDays(current));
+      check = checkLicense(current, request, now, () => this.#graceDays(current));
       return check.next;
     });
     if (license === null || check === undefined) return miss('NOT_FOUND', 'no license has this key');
