@@ -1,3 +1,4 @@
+import { LicenseKitError } from '../domain/errors.js';
 import type { Device, License } from '../domain/license.js';
 import type { ValidationCode, ValidationRequest } from '../domain/validation-result.js';
 
@@ -76,4 +77,18 @@ export function checkLicense(
     lastSeenAt: at,
   };
   return { code, detail, device, bound: true, next: seen([...license.devices, device]) };
+}
+
+/** Refuses a validation whose key or fields are not short strings (`INVALID_INPUT`). */
+export function checkValidationRequest(key: unknown, request: ValidationRequest): void {
+  const fields = [request.hardwareId, request.deviceName, request.productId];
+  const badField = fields.some(
+    (field) => field !== undefined && (typeof field !== 'string' || field.length > 256),
+  );
+  if (typeof key !== 'string' || key.length > 256 || badField || request.hardwareId === '') {
+    throw new LicenseKitError(
+      'INVALID_INPUT',
+      'validate takes a key and optional hardwareId, deviceName, productId strings',
+    );
+  }
 }

@@ -9,8 +9,9 @@ import type { Purchase, PurchaseEvent } from '../domain/purchase.js';
 import type { ValidationRequest, ValidationResult } from '../domain/validation-result.js';
 import { defaultLicenseEmailTemplate, type LicenseEmailTemplate } from '../mail/license-email.js';
 import type { Mailer } from '../mail/mailer.js';
+import { checkStorage } from '../ports/check-storage.js';
 import type { LicenseMutation, Storage } from '../ports/storage.js';
-import { checkLicense, type LicenseCheck } from './check-license.js';
+import { checkLicense, checkValidationRequest, type LicenseCheck } from './check-license.js';
 import { type CreateLicenseInput, parseCreateLicenseInput } from './create-license-input.js';
 import { LicenseDelivery } from './license-delivery.js';
 import { PurchaseEventHandler, type PurchaseEventResult } from './purchase-event-handler.js';
@@ -147,7 +148,7 @@ export class LicenseManager {
       device: null,
       checkedAt,
     });
-    checkRequest(key, request);
+    checkValidationRequest(key, request);
     const normalized = this.#keys.normalize(key);
     if (normalized === null)
       return miss('MALFORMED_KEY', 'the key has a typo: its check symbol does not match');
@@ -316,37 +317,4 @@ function toInstant(value: string | Date): string {
   const time = value instanceof Date ? value.getTime() : Date.parse(value);
   if (Number.isNaN(time)) throw new LicenseKitError('INVALID_INPUT', 'until must be a date');
   return new Date(time).toISOString();
-}
-
-function checkRequest(key: unknown, request: ValidationRequest): void {
-  const fields = [request.hardwareId, request.deviceName, request.productId];
-  const badField = fields.some(
-    (field) => field !== undefined && (typeof field !== 'string' || field.length > 256),
-  );
-  if (typeof key !== 'string' || key.length > 256 || badField || request.hardwareId === '') {
-    throw new LicenseKitError(
-      'INVALID_INPUT',
-      'validate takes a key and optional hardwareId, deviceName, productId strings',
-    );
-  }
-}
-
-function checkStorage(storage: Storage): Storage {
-  const missing = [
-    ...['get', 'getByPurchase', 'insert', 'update', 'list', 'close']
-      .filter(
-        (method) => typeof (storage?.licenses as unknown as Record<string, unknown>)?.[method] !== 'function',
-      )
-      .map((method) => `licenses.${method}`),
-    ...['append', 'has', 'scan', 'close']
-      .filter(
-        (method) =>
-          typeof (storage?.purchases as unknown as Record<string, unknown>)?.[method] !== 'function',
-      )
-      .map((method) => `purchases.${method}`),
-  ];
-  if (missing.length > 0) {
-    throw new LicenseKitError('STORAGE_MISSING_METHODS', `the storage lacks ${missing.join(', ')}`);
-  }
-  return storage;
 }
