@@ -10,7 +10,8 @@ import type { LicenseFilter, LicenseMutation } from '../ports/storage.js';
  */
 export class LicenseTable {
   readonly #byKey = new Map<string, License>();
-  readonly #byPurchase = new Map<string, License>();
+  /** Sale → key index: a license's sale never changes, so replacing a license touches `#byKey` only. */
+  readonly #byPurchase = new Map<string, string>();
 
   get size(): number {
     return this.#byKey.size;
@@ -22,7 +23,8 @@ export class LicenseTable {
   }
 
   getByPurchase(source: string, purchaseId: string): License | null {
-    return this.#byPurchase.get(purchaseIndex(source, purchaseId)) ?? null;
+    const key = this.#byPurchase.get(purchaseIndex(source, purchaseId));
+    return key === undefined ? null : (this.#byKey.get(key) ?? null);
   }
 
   /** The license that blocks inserting `license` (same sale), or throws if only the key collides. */
@@ -38,8 +40,10 @@ export class LicenseTable {
   /** Adds or replaces a license (replacing keeps its position). */
   put(license: License): License {
     const frozen = freezeLicense(license);
-    this.#byKey.set(licenseKeyIndex(frozen.key), frozen);
-    this.#byPurchase.set(purchaseIndex(frozen.purchaseSource, frozen.purchaseId), frozen);
+    const key = this.#byKey.has(frozen.key) ? frozen.key : licenseKeyIndex(frozen.key);
+    if (!this.#byKey.has(key))
+      this.#byPurchase.set(purchaseIndex(frozen.purchaseSource, frozen.purchaseId), key);
+    this.#byKey.set(key, frozen);
     return frozen;
   }
 

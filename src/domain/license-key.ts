@@ -6,7 +6,8 @@ const RANDOM_SYMBOLS = 29;
 const KEY_SYMBOLS = RANDOM_SYMBOLS + 1;
 const OUR_SHAPE = new RegExp(`^[${ALPHABET}]{${KEY_SYMBOLS}}$`);
 const CANONICAL = new RegExp(`^[${ALPHABET}]{5}(?:-[${ALPHABET}]{5}){5}$`);
-const SYMBOL_VALUES = new Map(Array.from(ALPHABET, (symbol, value) => [symbol.charCodeAt(0), value]));
+const SYMBOL_VALUES = new Int8Array(128).fill(-1);
+for (let value = 0; value < ALPHABET.length; value++) SYMBOL_VALUES[ALPHABET.charCodeAt(value)] = value;
 const LOOK_ALIKES: Readonly<Record<string, string>> = { O: '0', I: '1', L: '1' };
 const PREFIX = /^[A-Z0-9]{1,16}$/;
 
@@ -32,12 +33,14 @@ export interface LicenseKeyFormat {
  */
 function checkState(values: Iterable<number>): number {
   let state = 0;
-  for (const value of values) {
-    state <<= 1; // multiply by x ...
-    if (state & 32) state ^= 0b100101; // ... modulo x^5 + x^2 + 1
-    state ^= value;
-  }
+  for (const value of values) state = checkStep(state, value);
   return state;
+}
+
+/** One Horner step: multiply by x modulo x^5 + x^2 + 1, then add the next symbol. */
+function checkStep(state: number, value: number): number {
+  const shifted = state << 1;
+  return (shifted & 32 ? shifted ^ 0b100101 : shifted) ^ value;
 }
 
 /** 29 uniform 5-bit symbols from Web Crypto; 32 divides 256, so `byte & 31` has no modulo bias. */
@@ -46,12 +49,14 @@ function randomSymbols(): number[] {
   return Array.from(bytes, (byte) => byte & 31);
 }
 
-/** The values of the symbols of a canonical key, skipping its dashes. */
-function* symbolValues(canonical: string): Generator<number> {
+/** Whether a canonical key (dashes included) has a valid check symbol: {@link checkState} without arrays. */
+function checksOut(canonical: string): boolean {
+  let state = 0;
   for (let i = 0; i < canonical.length; i++) {
-    const value = SYMBOL_VALUES.get(canonical.charCodeAt(i));
-    if (value !== undefined) yield value;
+    const value = SYMBOL_VALUES[canonical.charCodeAt(i)]!;
+    if (value >= 0) state = checkStep(state, value); // skipping dashes
   }
+  return state === 0;
 }
 
 function toKey(values: readonly number[], prefix: string): string {
@@ -88,7 +93,7 @@ export function createLicenseKeyFormat(options: { prefix?: string } = {}): Licen
       const text = input.trim().toUpperCase();
       // Fast path for a key typed exactly as issued (the validation hot path).
       const body = prefix === '' ? text : text.startsWith(`${prefix}-`) ? text.slice(prefix.length + 1) : '';
-      if (CANONICAL.test(body)) return checkState(symbolValues(body)) === 0 ? text : null;
+      if (CANONICAL.test(body)) return checksOut(body) ? text : null;
       // The prefix (and its dash) is optional; a bare key that happens to start with it still counts.
       const bare =
         (prefix !== '' && text.startsWith(prefix) ? ourShape(text.slice(prefix.length)) : null) ??
