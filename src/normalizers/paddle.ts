@@ -1,8 +1,18 @@
 import { z } from 'zod';
 import { NormalizationError } from '../domain/errors.js';
 import type { Purchase, PurchaseEvent, PurchaseEventType } from '../domain/purchase.js';
-import { storeTimestamp } from './_iso-utc.js';
 import { normalizeWith, safeVariant } from './_normalize.js';
+import {
+  type Adjustment,
+  adjustmentEvent,
+  anyNotification,
+  type Buyer,
+  type Subscription,
+  subscriptionEvent,
+  type Transaction,
+  transactionCustomer,
+  transactionEvent,
+} from './_paddle-payloads.js';
 
 /** Options of {@link normalizePaddleEvent}: what Paddle's payloads leave out. */
 export interface PaddleNormalizeOptions {
@@ -13,74 +23,6 @@ export interface PaddleNormalizeOptions {
   /** Mark the event as a test purchase (Paddle payloads do not say sandbox or live). Default false. */
   isTest?: boolean;
 }
-
-const id = z.string().min(1);
-const minorUnits = z
-  .string()
-  .regex(/^\d{1,15}$/, 'expected an amount in minor units as a string of digits')
-  .transform(Number);
-const currency = z.string().regex(/^[a-zA-Z]{3}$/, 'expected an ISO 4217 currency code');
-const customData = z
-  .looseObject({
-    email: z.string().optional().catch(undefined),
-    name: z.string().optional().catch(undefined),
-  })
-  .nullish();
-const item = z.object({
-  price: z.object({ product_id: id, name: z.string().nullish() }),
-  product: z.object({ name: z.string().nullish() }).nullish(),
-  quantity: z.int().min(1),
-});
-
-/** A notification whose `event_type` is one of `types` and whose `data` matches `data`. */
-const envelope = <D extends z.ZodType>(types: readonly [string, ...string[]], data: D) =>
-  z.object({ event_id: id, event_type: z.enum(types), occurred_at: storeTimestamp, data });
-
-const transactionEvent = envelope(
-  ['transaction.completed'],
-  z.object({
-    id,
-    customer_id: id.nullish(),
-    custom_data: customData,
-    currency_code: currency,
-    origin: z.string(),
-    subscription_id: id.nullish(),
-    billed_at: storeTimestamp.nullish(),
-    items: z.tuple([item], item),
-    details: z.object({
-      totals: z.object({ total: minorUnits, grand_total: minorUnits.optional() }),
-      line_items: z
-        .array(z.object({ product: z.object({ name: z.string().nullish() }).nullish() }))
-        .optional(),
-    }),
-  }),
-);
-
-const adjustmentEvent = envelope(
-  ['adjustment.created', 'adjustment.updated'],
-  z.object({
-    id,
-    action: z.string(),
-    type: z.string().nullish(),
-    status: z.string(),
-    transaction_id: id,
-    subscription_id: id.nullish(),
-    customer_id: id.nullish(),
-    currency_code: currency,
-    totals: z.object({ total: minorUnits }),
-  }),
-);
-
-const subscriptionEvent = envelope(
-  ['subscription.canceled'],
-  z.object({
-    id,
-    customer_id: id.nullish(),
-    custom_data: customData,
-    currency_code: currency,
-    items: z.tuple([item], item),
-  }),
-);
 
 /** Transaction origins that are a sale, and the one that is a renewal; others (updates, payment-method changes) → `null`. */
 const transactionTypes: ReadonlyMap<string, PurchaseEventType> = new Map([
@@ -142,7 +84,7 @@ export function normalizePaddleEvent(
         fromSubscription(parsed, options),
       );
     case undefined:
-      return normalizeWith('Paddle', z.object({ event_id: id, event_type: z.string() }), payload, () => null);
+      return normalizeWith('Paddle', anyNotification, payload, () => null);
     default:
       return null;
   }
@@ -157,12 +99,7 @@ export const safeNormalizePaddleEvent = safeVariant(normalizePaddleEvent);
  * what it must.
  */
 export function paddleCustomerToResolve(payload: unknown): string | null {
-  const parsed = z
-    .object({
-      event_type: z.literal('transaction.completed'),
-      data: z.object({ origin: z.string(), customer_id: id }),
-    })
-    .safeParse(payload);
+  const parsed = transactionCustomer.safeParse(payload);
   return parsed.success && transactionTypes.has(parsed.data.data.origin)
     ? parsed.data.data.customer_id
     : null;
@@ -173,7 +110,6 @@ const noEmail =
 
 type Envelope = { event_id: string; occurred_at: string };
 type Fields = Pick<Purchase, 'saleId' | 'productId' | 'amount' | 'currency'> & Partial<Purchase>;
-type Buyer = z.infer<typeof customData>;
 
 function toEvent(
   envelope: Envelope,
@@ -202,10 +138,7 @@ function toEvent(
   return { type, eventId: envelope.event_id, occurredAt, purchase };
 }
 
-function fromTransaction(
-  parsed: z.infer<typeof transactionEvent>,
-  options: PaddleNormalizeOptions,
-): PurchaseEvent | null {
+function fromTransaction(parsed: Transaction, options: PaddleNormalizeOptions): PurchaseEvent | null {
   const transaction = parsed.data;
   const type = transactionTypes.get(transaction.origin);
   if (type === undefined) return null;
@@ -231,10 +164,7 @@ function fromTransaction(
   });
 }
 
-function fromAdjustment(
-  parsed: z.infer<typeof adjustmentEvent>,
-  options: PaddleNormalizeOptions,
-): PurchaseEvent | null {
+function fromAdjustment(parsed: Adjustment, options: PaddleNormalizeOptions): PurchaseEvent | null {
   const adjustment = parsed.data;
   if (adjustment.status !== 'approved') return null;
   const refund = adjustment.type === 'full' ? 'refund' : 'partial_refund';
@@ -257,10 +187,7 @@ function fromAdjustment(
   );
 }
 
-function fromSubscription(
-  parsed: z.infer<typeof subscriptionEvent>,
-  options: PaddleNormalizeOptions,
-): PurchaseEvent {
+function fromSubscription(parsed: Subscription, options: PaddleNormalizeOptions): PurchaseEvent {
   const subscription = parsed.data;
   const [first] = subscription.items;
   return toEvent(parsed, 'subscription_ended', subscription.custom_data, options, {

@@ -2,6 +2,20 @@ import { z } from 'zod';
 import { NormalizationError } from '../domain/errors.js';
 import type { Purchase, PurchaseEvent, PurchaseEventType } from '../domain/purchase.js';
 import { normalizeWith, safeVariant } from './_normalize.js';
+import {
+  anyEvent,
+  type Charge,
+  type Checkout,
+  chargeEvent,
+  checkoutEvent,
+  type Dispute,
+  disputeEvent,
+  type Invoice,
+  invoiceEvent,
+  type Metadata,
+  type Subscription,
+  subscriptionEvent,
+} from './_stripe-payloads.js';
 
 /** A Checkout Session as Stripe sent it; the fields licensekit reads are typed, the rest are `unknown`. */
 export interface StripeCheckoutSession {
@@ -20,92 +34,6 @@ export interface StripeNormalizeOptions {
    */
   productId?: string | ((session: StripeCheckoutSession) => string);
 }
-
-const id = z.string().min(1);
-const nullableId = id.nullish().transform((value) => value ?? null);
-const amount = z.int().min(0);
-const currency = z.string().regex(/^[a-zA-Z]{3}$/, 'expected an ISO 4217 currency code');
-const metadata = z
-  .looseObject({
-    product_id: z.string().optional(),
-    product_name: z.string().optional(),
-    tier: z.string().optional(),
-  })
-  .nullish();
-type Metadata = z.infer<typeof metadata>;
-
-/** An Event envelope whose `type` is one of `types` and whose `data.object` matches `object`. */
-const event = <O extends z.ZodType>(types: readonly [string, ...string[]], object: O) =>
-  z.object({
-    id,
-    type: z.enum(types),
-    created: z.int().min(0),
-    livemode: z.boolean(),
-    data: z.object({
-      object,
-      previous_attributes: z.object({ amount_refunded: amount.optional() }).optional(),
-    }),
-  });
-
-const checkoutEvent = event(
-  ['checkout.session.completed', 'checkout.session.async_payment_succeeded'],
-  z.looseObject({
-    id,
-    mode: z.string(),
-    payment_status: z.string(),
-    amount_total: amount.nullish(),
-    currency: currency.nullish(),
-    customer: nullableId,
-    customer_email: z.string().nullish(),
-    customer_details: z.object({ email: z.string().nullish(), name: z.string().nullish() }).nullish(),
-    metadata,
-    client_reference_id: z.string().nullish(),
-    payment_intent: nullableId,
-    subscription: nullableId,
-  }),
-);
-
-const chargeEvent = event(
-  ['charge.refunded'],
-  z.object({
-    id,
-    amount,
-    amount_refunded: amount,
-    currency,
-    customer: nullableId,
-    payment_intent: nullableId,
-    billing_details: z.object({ email: z.string().nullish(), name: z.string().nullish() }).nullish(),
-    receipt_email: z.string().nullish(),
-    metadata,
-  }),
-);
-
-const disputeEvent = event(
-  ['charge.dispute.created', 'charge.dispute.closed'],
-  z.object({ id, amount, currency, charge: id, payment_intent: nullableId, status: z.string(), metadata }),
-);
-
-const subscriptionDetails = z.object({ subscription: nullableId, metadata }).nullish();
-const invoiceEvent = event(
-  ['invoice.paid'],
-  z.object({
-    id,
-    billing_reason: z.string().nullish(),
-    amount_paid: amount,
-    currency,
-    customer: nullableId,
-    customer_email: z.string().nullish(),
-    customer_name: z.string().nullish(),
-    subscription: nullableId,
-    subscription_details: subscriptionDetails,
-    parent: z.object({ subscription_details: subscriptionDetails }).nullish(),
-  }),
-);
-
-const subscriptionEvent = event(
-  ['customer.subscription.deleted'],
-  z.object({ id, customer: nullableId, currency, metadata }),
-);
 
 const unknownProduct = 'unknown';
 
@@ -165,7 +93,7 @@ export function normalizeStripeEvent(
     case 'customer.subscription.deleted':
       return normalizeWith('Stripe', subscriptionEvent, input, (parsed) => fromSubscription(parsed, options));
     case undefined:
-      return normalizeWith('Stripe', z.object({ id, type: z.string() }), input, () => null);
+      return normalizeWith('Stripe', anyEvent, input, () => null);
     default:
       return null;
   }
@@ -176,11 +104,6 @@ export const safeNormalizeStripeEvent = safeVariant(normalizeStripeEvent);
 
 type Envelope = { id: string; created: number; livemode: boolean };
 type Options = StripeNormalizeOptions;
-type Checkout = z.infer<typeof checkoutEvent>;
-type Charge = z.infer<typeof chargeEvent>;
-type Dispute = z.infer<typeof disputeEvent>;
-type Invoice = z.infer<typeof invoiceEvent>;
-type Subscription = z.infer<typeof subscriptionEvent>;
 
 function toEvent(
   envelope: Envelope,

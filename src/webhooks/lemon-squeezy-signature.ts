@@ -1,5 +1,5 @@
-import { WebhookVerificationError } from '../domain/errors.js';
-import { hmacSha256Hex, timingSafeEqual, toBytes } from './_crypto.js';
+import { toBytes } from './_crypto.js';
+import { checkRawPayload, hmacMatches, requireHeader, secretList, unauthorized } from './_hmac-signature.js';
 
 /** Options of {@link verifyLemonSqueezySignature}. */
 export interface VerifyLemonSqueezySignatureOptions {
@@ -10,8 +10,6 @@ export interface VerifyLemonSqueezySignatureOptions {
   /** The signing secret chosen when the webhook was created, or several while rotating: any may match. */
   secret: string | readonly string[];
 }
-
-const unauthorized = (message: string) => new WebhookVerificationError('WEBHOOK_UNAUTHORIZED', message);
 
 /**
  * Checks a Lemon Squeezy webhook's `X-Signature` header: hex HMAC-SHA256 of the raw body keyed with
@@ -26,24 +24,10 @@ export async function verifyLemonSqueezySignature(
   options: VerifyLemonSqueezySignatureOptions,
 ): Promise<void> {
   const { payload, signature, secret } = options;
-  if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) {
-    throw unauthorized(
-      'verifyLemonSqueezySignature needs the raw request body (a string or Uint8Array), not a parsed object: verify before JSON.parse',
-    );
+  checkRawPayload(payload, 'verifyLemonSqueezySignature');
+  const secrets = secretList(secret, 'Lemon Squeezy signing secret');
+  const candidate = requireHeader(signature, 'X-Signature').trim().toLowerCase();
+  if (!(await hmacMatches(secrets, toBytes(payload), [candidate]))) {
+    throw unauthorized('the X-Signature header does not match the payload');
   }
-  const secrets: readonly unknown[] =
-    typeof secret === 'string' ? [secret] : Array.isArray(secret) ? secret : [];
-  if (secrets.length === 0 || !secrets.every((value) => typeof value === 'string' && value !== '')) {
-    throw unauthorized('no Lemon Squeezy signing secret is configured');
-  }
-  if (typeof signature !== 'string' || signature.trim() === '')
-    throw unauthorized('missing X-Signature header');
-
-  const candidate = signature.trim().toLowerCase();
-  const body = toBytes(payload);
-  let matched = false;
-  for (const key of secrets as readonly string[]) {
-    if (timingSafeEqual(candidate, await hmacSha256Hex(key, body))) matched = true;
-  }
-  if (!matched) throw unauthorized('the X-Signature header does not match the payload');
 }

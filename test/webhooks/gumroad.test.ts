@@ -12,6 +12,7 @@ import {
   WebhookVerificationError,
 } from '../../src/index.js';
 import { fakeClock } from '../../src/testing.js';
+import { rejection } from './_signature-cases.js';
 
 const token = 'k3x9-secret-token-0123456789abcdef';
 const sellerId = 'c2VsbGVyLWEtMQ-Ab==';
@@ -84,13 +85,6 @@ function ping(
     headers: { 'content-type': options.contentType ?? 'application/x-www-form-urlencoded' },
     body: options.body ?? new URLSearchParams(fields).toString(),
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected a rejection'),
-    (error: unknown) => error,
-  );
 }
 
 describe('normalizeGumroadPing', () => {

@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { isLicenseKitError, NormalizationError, WebhookVerificationError } from '../../src/domain/errors.js';
+import { isLicenseKitError, NormalizationError } from '../../src/domain/errors.js';
 import { normalizePaddleEvent, safeNormalizePaddleEvent } from '../../src/normalizers/paddle.js';
 import { verifyPaddleSignature } from '../../src/webhooks/paddle-signature.js';
 import { paddle } from '../../src/webhooks/providers/paddle.js';
+import { assertOnlyVerificationErrors, verificationRejection } from './_signature-cases.js';
 
 const secret = 'pdl_ntfset_01TESTSECRET_licensekit';
 const now = new Date('2025-03-01T10:00:00.000Z');
@@ -112,15 +113,7 @@ function request(body: string, signature: string | null = header(body)): Request
   return new Request('https://example.com/webhooks/paddle', { method: 'POST', headers, body });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<WebhookVerificationError> {
-  const error = await promise.then(
-    () => expect.unreachable('expected a rejection'),
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(WebhookVerificationError);
-  expect((error as Error).message).not.toContain(secret);
-  return error as WebhookVerificationError;
-}
+const rejection = verificationRejection(secret);
 
 describe('Paddle SDK vector (paddle-node-sdk webhooks-validator.node.test.ts)', () => {
   const body = '{"data": ["1", "2"]}';
@@ -208,23 +201,11 @@ describe('verifyPaddleSignature', () => {
   });
 
   it('rejects any header or body with WebhookVerificationError only', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.string({ maxLength: 120 }),
-          fc.constant(`ts=${nowSeconds};h1=`).map((h) => h + sign(body)),
-        ),
-        fc.oneof(fc.string({ maxLength: 200 }), fc.uint8Array({ maxLength: 200 })),
-        async (value, payload) => {
-          const error = await verify({ header: value, payload }).then(
-            () => null,
-            (caught: unknown) => caught,
-          );
-          if (error !== null) expect(error).toBeInstanceOf(WebhookVerificationError);
-        },
-      ),
-      { numRuns: 300 },
+    const headers = fc.oneof(
+      fc.string({ maxLength: 120 }),
+      fc.constant(`ts=${nowSeconds};h1=`).map((h) => h + sign(body)),
     );
+    await assertOnlyVerificationErrors(headers, (value, payload) => verify({ header: value, payload }));
   });
 
   it('accepts a second h1 and a second secret (rotation)', async () => {

@@ -17,6 +17,7 @@ import {
 import { fakeClock } from '../../src/testing.js';
 import { crc32 } from '../../src/webhooks/_crc32.js';
 import { pemCertificateToDer, subjectPublicKeyInfo } from '../../src/webhooks/_x509.js';
+import { rejection } from './_signature-cases.js';
 import { payPalJavaSdkVector as vector } from './fixtures/paypal-java-sdk-vector.js';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -49,13 +50,6 @@ function signedHeaders(
 }
 
 const serve = (pem: string) => vi.fn(async (_url: string) => pem);
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.unreachable('expected a rejection'),
-    (error: unknown) => error,
-  );
-}
 
 function envelope(
   eventType: string,

@@ -1,5 +1,6 @@
-import { LicenseKitError, NormalizationError } from '../../domain/errors.js';
 import { normalizeLemonSqueezyEvent } from '../../normalizers/lemon-squeezy.js';
+import { configuredSecrets } from '../_hmac-signature.js';
+import { readVerifiedJson } from '../_read-json.js';
 import { verifyLemonSqueezySignature } from '../lemon-squeezy-signature.js';
 import type { WebhookProvider } from '../provider.js';
 
@@ -18,38 +19,25 @@ export interface LemonSqueezyProviderOptions {
  */
 export function lemonSqueezy(options: LemonSqueezyProviderOptions): WebhookProvider {
   const { signingSecret } = options;
-  const secrets: readonly unknown[] = Array.isArray(signingSecret) ? signingSecret : [signingSecret];
-  if (
-    secrets.length === 0 ||
-    !secrets.every((secret): secret is string => typeof secret === 'string' && secret !== '')
-  ) {
-    throw new LicenseKitError(
-      'INVALID_INPUT',
-      'lemonSqueezy() needs signingSecret, the webhook signing secret',
-    );
-  }
+  const secrets = configuredSecrets(
+    signingSecret,
+    'lemonSqueezy() needs signingSecret, the webhook signing secret',
+  );
   return {
     id: 'lemonsqueezy',
     accepts: ['application/json'],
     async parse(request) {
-      const body = new Uint8Array(await request.arrayBuffer());
-      await verifyLemonSqueezySignature({
-        payload: body,
-        signature: request.headers.get('x-signature'),
-        secret: secrets,
+      const event = await readVerifiedJson(request, {
+        store: 'Lemon Squeezy',
+        expected: 'a JSON:API document',
+        verify: (body) =>
+          verifyLemonSqueezySignature({
+            payload: body,
+            signature: request.headers.get('x-signature'),
+            secret: secrets,
+          }),
       });
-      return normalizeLemonSqueezyEvent(readJson(body));
+      return normalizeLemonSqueezyEvent(event);
     },
   };
-}
-
-/** The verified body as JSON; anything else (invalid UTF-8 included) is a `NormalizationError`. */
-function readJson(body: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw new NormalizationError('NORMALIZATION_FAILED', 'the Lemon Squeezy webhook body is not JSON', {
-      issues: [{ path: '', message: 'expected a JSON:API document' }],
-    });
-  }
 }

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../../domain/clock.js';
-import { LicenseKitError, NormalizationError } from '../../domain/errors.js';
 import { normalizePaddleEvent, paddleCustomerToResolve } from '../../normalizers/paddle.js';
+import { configuredSecrets } from '../_hmac-signature.js';
+import { readVerifiedJson } from '../_read-json.js';
 import { verifyPaddleSignature } from '../paddle-signature.js';
 import type { WebhookProvider } from '../provider.js';
 
@@ -37,29 +38,27 @@ export interface PaddleProviderOptions {
  */
 export function paddle(options: PaddleProviderOptions): WebhookProvider {
   const { secret, toleranceSeconds, resolveCustomer, sandbox = false, clock = systemClock } = options;
-  const secrets: readonly unknown[] = Array.isArray(secret) ? secret : [secret];
-  if (
-    secrets.length === 0 ||
-    !secrets.every((value): value is string => typeof value === 'string' && value !== '')
-  ) {
-    throw new LicenseKitError('INVALID_INPUT', 'paddle() needs secret, the notification secret key');
-  }
-  if (secrets.some((value) => value !== value.trim())) {
-    throw new LicenseKitError('INVALID_INPUT', 'paddle() secret has leading or trailing whitespace');
-  }
+  const secrets = configuredSecrets(
+    secret,
+    'paddle() needs secret, the notification secret key',
+    'paddle() secret has leading or trailing whitespace',
+  );
   return {
     id: 'paddle',
     accepts: ['application/json'],
     async parse(request) {
-      const body = new Uint8Array(await request.arrayBuffer());
-      await verifyPaddleSignature({
-        payload: body,
-        header: request.headers.get('paddle-signature'),
-        secret: secrets,
-        toleranceSeconds,
-        now: clock(),
+      const payload = await readVerifiedJson(request, {
+        store: 'Paddle',
+        expected: 'a JSON notification',
+        verify: (body) =>
+          verifyPaddleSignature({
+            payload: body,
+            header: request.headers.get('paddle-signature'),
+            secret: secrets,
+            toleranceSeconds,
+            now: clock(),
+          }),
       });
-      const payload = readJson(body);
       const customerId = resolveCustomer ? paddleCustomerToResolve(payload) : null;
       const customer = customerId !== null && resolveCustomer ? await resolveCustomer(customerId) : null;
       return normalizePaddleEvent(payload, {
@@ -69,15 +68,4 @@ export function paddle(options: PaddleProviderOptions): WebhookProvider {
       });
     },
   };
-}
-
-/** The verified body as JSON; anything else (invalid UTF-8 included) is a `NormalizationError`. */
-function readJson(body: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw new NormalizationError('NORMALIZATION_FAILED', 'the Paddle webhook body is not JSON', {
-      issues: [{ path: '', message: 'expected a JSON notification' }],
-    });
-  }
 }

@@ -1,7 +1,8 @@
 import { type Clock, systemClock } from '../../domain/clock.js';
-import { LicenseKitError, NormalizationError, WebhookVerificationError } from '../../domain/errors.js';
+import { LicenseKitError, WebhookVerificationError } from '../../domain/errors.js';
 import type { PurchaseEvent } from '../../domain/purchase.js';
 import { normalizePayPalEvent } from '../../normalizers/paypal.js';
+import { readVerifiedJson } from '../_read-json.js';
 import { verifyPayPalSignature } from '../paypal-signature.js';
 import type { WebhookProvider } from '../provider.js';
 
@@ -56,40 +57,36 @@ export function paypal(options: PayPalProviderOptions): WebhookProvider {
   if (typeof verify !== 'function' && typeof verify?.getCertificate !== 'function') {
     throw new LicenseKitError('INVALID_INPUT', 'paypal(): verify must be { getCertificate } or a function');
   }
+  /** Resolves when `body`, delivered with `headers`, is authentic; see `verify`. */
+  const authenticate = async (body: Uint8Array, headers: Headers): Promise<void> => {
+    if (typeof verify === 'function') {
+      const payload = new TextDecoder().decode(body);
+      if (!(await verify({ payload, headers, webhookId }))) {
+        throw new WebhookVerificationError(
+          'WEBHOOK_UNAUTHORIZED',
+          'the PayPal webhook could not be verified',
+        );
+      }
+      return;
+    }
+    await verifyPayPalSignature({
+      payload: body,
+      headers,
+      webhookId,
+      getCertificate: (url) => verify.getCertificate(url),
+      ...(toleranceSeconds === undefined ? {} : { now: clock(), toleranceSeconds }),
+    });
+  };
   return {
     id: 'paypal',
     accepts: ['application/json'],
     async parse(request: Request): Promise<PurchaseEvent | null> {
-      const body = new Uint8Array(await request.arrayBuffer());
-      if (typeof verify === 'function') {
-        const payload = new TextDecoder().decode(body);
-        if (!(await verify({ payload, headers: request.headers, webhookId }))) {
-          throw new WebhookVerificationError(
-            'WEBHOOK_UNAUTHORIZED',
-            'the PayPal webhook could not be verified',
-          );
-        }
-      } else {
-        await verifyPayPalSignature({
-          payload: body,
-          headers: request.headers,
-          webhookId,
-          getCertificate: (url) => verify.getCertificate(url),
-          ...(toleranceSeconds === undefined ? {} : { now: clock(), toleranceSeconds }),
-        });
-      }
-      return normalizePayPalEvent(parseJson(body));
+      const event = await readVerifiedJson(request, {
+        store: 'PayPal',
+        expected: 'a JSON object',
+        verify: (body) => authenticate(body, request.headers),
+      });
+      return normalizePayPalEvent(event);
     },
   };
-}
-
-/** The verified body as JSON; anything else (invalid UTF-8 included) is a `NormalizationError`. */
-function parseJson(body: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw new NormalizationError('NORMALIZATION_FAILED', 'the PayPal webhook body is not JSON', {
-      issues: [{ path: '', message: 'expected a JSON object' }],
-    });
-  }
 }

@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from '../../domain/clock.js';
-import { LicenseKitError, NormalizationError } from '../../domain/errors.js';
 import { normalizeStripeEvent, type StripeNormalizeOptions } from '../../normalizers/stripe.js';
+import { configuredSecrets } from '../_hmac-signature.js';
+import { readVerifiedJson } from '../_read-json.js';
 import type { WebhookProvider } from '../provider.js';
 import { verifyStripeSignature } from '../stripe-signature.js';
 
@@ -25,40 +26,28 @@ export interface StripeProviderOptions {
  */
 export function stripe(options: StripeProviderOptions): WebhookProvider {
   const { signingSecret, toleranceSeconds, productId, clock = systemClock } = options;
-  const secrets: readonly unknown[] = Array.isArray(signingSecret) ? signingSecret : [signingSecret];
-  if (
-    secrets.length === 0 ||
-    !secrets.every((secret): secret is string => typeof secret === 'string' && secret !== '')
-  ) {
-    throw new LicenseKitError('INVALID_INPUT', 'stripe() needs signingSecret, the endpoint secret (whsec_…)');
-  }
-  if (secrets.some((secret) => secret !== secret.trim())) {
-    throw new LicenseKitError('INVALID_INPUT', 'stripe() signingSecret has leading or trailing whitespace');
-  }
+  const secrets = configuredSecrets(
+    signingSecret,
+    'stripe() needs signingSecret, the endpoint secret (whsec_…)',
+    'stripe() signingSecret has leading or trailing whitespace',
+  );
   return {
     id: 'stripe',
     accepts: ['application/json'],
     async parse(request) {
-      const body = new Uint8Array(await request.arrayBuffer());
-      await verifyStripeSignature({
-        payload: body,
-        header: request.headers.get('stripe-signature'),
-        secret: secrets,
-        toleranceSeconds,
-        now: clock(),
+      const event = await readVerifiedJson(request, {
+        store: 'Stripe',
+        expected: 'a JSON Event object',
+        verify: (body) =>
+          verifyStripeSignature({
+            payload: body,
+            header: request.headers.get('stripe-signature'),
+            secret: secrets,
+            toleranceSeconds,
+            now: clock(),
+          }),
       });
-      return normalizeStripeEvent(readJson(body), { productId });
+      return normalizeStripeEvent(event, { productId });
     },
   };
-}
-
-/** The verified body as JSON; anything else (invalid UTF-8 included) is a `NormalizationError`. */
-function readJson(body: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw new NormalizationError('NORMALIZATION_FAILED', 'the Stripe webhook body is not JSON', {
-      issues: [{ path: '', message: 'expected a JSON Event object' }],
-    });
-  }
 }
