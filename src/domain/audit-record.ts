@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseWith } from './_parse.js';
-import { isoTimestamp, nonEmpty } from './_schema-parts.js';
+import { isoTimestamp, longText, nonEmpty, shortText } from './_schema-parts.js';
 import { type PurchaseEvent, purchaseEventSchema } from './purchase.js';
 
 /** Things that happen to a license, each leaving one audit record. */
@@ -59,7 +59,7 @@ export const auditRecordSchema: z.ZodType<AuditRecord> = z.discriminatedUnion('k
     id: nonEmpty,
     recordedAt: isoTimestamp,
     event: purchaseEventSchema,
-    licenseKey: z.string().nullable(),
+    licenseKey: shortText.nullable(),
   }),
   z.strictObject({
     kind: z.literal('license'),
@@ -67,8 +67,8 @@ export const auditRecordSchema: z.ZodType<AuditRecord> = z.discriminatedUnion('k
     recordedAt: isoTimestamp,
     action: z.enum(licenseActions as [LicenseAction, ...LicenseAction[]]),
     licenseKey: nonEmpty,
-    reason: z.string().nullable(),
-    actor: z.string().nullable(),
+    reason: longText.nullable(),
+    actor: shortText.nullable(),
   }),
 ]);
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseWith } from './_parse.js';
-import { isoTimestamp, nonEmpty } from './_schema-parts.js';
+import { isoTimestamp, longText, nonEmpty, shortText } from './_schema-parts.js';
 
 /** Whether a license may be used: `active`, or blocked as `suspended` (reversible) or `revoked`. */
 export type LicenseStatus = 'active' | 'suspended' | 'revoked';
@@ -40,7 +40,7 @@ export interface License {
 
 const deviceSchema = z.strictObject({
   hardwareId: nonEmpty,
-  deviceName: z.string().nullable(),
+  deviceName: longText.nullable(),
   activatedAt: isoTimestamp,
   lastSeenAt: isoTimestamp,
 });
@@ -49,19 +49,19 @@ const deviceSchema = z.strictObject({
 export const licenseSchema: z.ZodType<License> = z.strictObject({
   key: nonEmpty,
   productId: nonEmpty,
-  email: z.string(),
-  customerName: z.string(),
+  email: shortText,
+  customerName: longText,
   createdAt: isoTimestamp,
   expiresAt: isoTimestamp.nullable(),
   status: z.enum(['active', 'suspended', 'revoked']),
-  statusReason: z.string().nullable(),
+  statusReason: longText.nullable(),
   maxDevices: z.int().min(0),
   devices: z.array(deviceSchema),
   lastValidatedAt: isoTimestamp.nullable(),
   validationCount: z.int().min(0),
   purchaseSource: nonEmpty,
   purchaseId: nonEmpty,
-  subscriptionId: z.string().nullable(),
+  subscriptionId: shortText.nullable(),
   deliveredAt: isoTimestamp.nullable(),
 });
 

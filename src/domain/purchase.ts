@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseWith } from './_parse.js';
-import { isoTimestamp, nonEmpty } from './_schema-parts.js';
+import { isoTimestamp, longText, nonEmpty, shortText } from './_schema-parts.js';
 
 /** Every kind of purchase event a store can send, after normalization. */
 export type PurchaseEventType =
@@ -67,22 +67,23 @@ export interface PurchaseEvent {
 export const purchaseSchema: z.ZodType<Purchase> = z.strictObject({
   source: nonEmpty,
   saleId: nonEmpty,
-  email: z
-    .string()
-    .refine((value) => value === value.trim().toLowerCase(), 'email must be trimmed and lower-case'),
-  customerName: z.string(),
-  customerId: z.string().nullable(),
+  email: shortText.refine(
+    (value) => value === value.trim().toLowerCase(),
+    'email must be trimmed and lower-case',
+  ),
+  customerName: longText,
+  customerId: shortText.nullable(),
   productId: nonEmpty,
-  productName: z.string(),
-  tier: z.string().nullable(),
+  productName: longText,
+  tier: shortText.nullable(),
   amount: z.int().min(0),
   currency: z.string().regex(/^[A-Z]{3}$/, 'expected an upper-case ISO 4217 currency code'),
   quantity: z.int().min(1),
   purchasedAt: isoTimestamp,
   isTest: z.boolean(),
   isRecurring: z.boolean(),
-  subscriptionId: z.string().nullable(),
-  sourceLicenseKey: z.string().nullable(),
+  subscriptionId: shortText.nullable(),
+  sourceLicenseKey: shortText.nullable(),
 });
 
 /** @internal zod schema of {@link PurchaseEvent}. */

@@ -156,8 +156,9 @@ export class PurchaseEventHandler {
       const reason = rule.action === 'extend' ? `until ${next.expiresAt}` : (rule.reason ?? event.type);
       await audit.recordLicenseAction(record, license.key, { reason, actor: event.purchase.source });
     }
-    await audit.recordPurchase(event, license.key);
-    return { action, license: next ?? license };
+    // Of concurrent copies of one event, the one whose record is stored reports the action.
+    const recorded = await audit.recordPurchase(event, license.key);
+    return { action: recorded ? action : 'duplicate', license: next ?? license };
   }
 
   /** Subscription events find the license by subscription, sale events by sale, each falling back to the other. */

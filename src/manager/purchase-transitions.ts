@@ -40,8 +40,11 @@ export function applyRule(
       if (plan.durationDays === null || license.expiresAt === null) return license;
       const term = plan.durationDays * dayMs;
       const expiresAt = Date.parse(license.expiresAt);
-      if (expiresAt >= Date.parse(event.occurredAt) + term) return license;
-      return { ...license, expiresAt: new Date(Math.max(now, expiresAt) + term).toISOString() };
+      const paidAt = Date.parse(event.occurredAt);
+      if (expiresAt >= paidAt + term) return license;
+      // From the latest of now, the expiry and the payment: the result is never short of
+      // `paidAt + term`, so the check above makes a second application of this event a no-op.
+      return { ...license, expiresAt: new Date(Math.max(now, expiresAt, paidAt) + term).toISOString() };
     }
     case 'expire':
       return license.expiresAt !== null && Date.parse(license.expiresAt) <= now

@@ -33,12 +33,11 @@ export function normalizeWith<T>(
     event = convert(parsed.data);
   } catch (error) {
     if (error instanceof NormalizationError) throw error;
-    if (error instanceof LicenseKitError) {
-      throw new NormalizationError('NORMALIZATION_FAILED', `the ${store} payload: ${error.message}`, {
-        issues: error.issues,
-      });
-    }
-    throw error;
+    // Converting a payload that passed its schema can still fail on values out of range (a date
+    // beyond what Date holds, say): that is a bad payload too, never a server error.
+    const issues = error instanceof LicenseKitError ? error.issues : [];
+    const detail = error instanceof LicenseKitError ? error.message : 'a value is out of range';
+    throw new NormalizationError('NORMALIZATION_FAILED', `the ${store} payload: ${detail}`, { issues });
   }
   if (event === null) return null;
   const checked = purchaseEventSchema.safeParse(event);
