@@ -1,7 +1,7 @@
 /** `npm run demo` (examples/express/demo.ts) tells the whole story over real HTTP and exits 0. */
 import { execFileSync } from 'node:child_process';
 import { beforeAll, expect, it } from 'vitest';
-import { childEnv, ensureBuilt, root } from './ensure-built.js';
+import { childEnv, ensureBuilt, root } from '../helpers/ensure-built.js';
 
 beforeAll(ensureBuilt, 200_000);
 

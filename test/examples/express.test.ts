@@ -24,7 +24,7 @@ import {
   stripeCheckoutCompletedEvent,
   stripeWebhookRequest,
 } from '../../src/testing.js';
-import { childEnv, ensureBuilt, root } from './ensure-built.js';
+import { childEnv, ensureBuilt, root } from '../helpers/ensure-built.js';
 
 const secrets = {
   GUMROAD_TOKEN: 'gumroad-token-0123456789abcdef',

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
-import { childEnv, ensureBuilt, root } from './ensure-built.js';
+import { childEnv, ensureBuilt, root } from '../helpers/ensure-built.js';
 
 beforeAll(ensureBuilt, 200_000);
 

@@ -19,7 +19,7 @@ import {
   stripeCheckoutCompletedEvent,
   stripeWebhookRequest,
 } from '../../src/testing.js';
-import { ensureBuilt, root } from './ensure-built.js';
+import { ensureBuilt, root } from '../helpers/ensure-built.js';
 
 const secrets = {
   ADMIN_TOKEN: 'admin-token-0123456789',

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tsupConfig from '../../tsup.config.js';
+import { ensureBuilt } from '../helpers/ensure-built.js';
 
 interface ExportConditions {
   types?: string;
@@ -31,6 +32,7 @@ interface PackageJson {
   version: string;
   dependencies?: Record<string, string>;
   exports: Record<string, ExportConditions | string>;
+  bin?: Record<string, string>;
   files?: string[];
 }
 
@@ -75,8 +77,16 @@ function unexpectedStderr(stderr: string): string {
     .trim();
 }
 
-/** tsup's `entry` object: entry name -> source file. */
+/** tsup's library entries (entry name -> source file): every entry but the `bin` ones. */
 function tsupEntries(): Record<string, string> {
+  const bins = new Set(Object.values(pkg.bin ?? {}));
+  return Object.fromEntries(
+    Object.entries(allTsupEntries()).filter(([name]) => !bins.has(`./dist/${name}.js`)),
+  );
+}
+
+/** tsup's `entry` object: entry name -> source file. */
+function allTsupEntries(): Record<string, string> {
   const config: unknown = tsupConfig;
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new Error('tsup.config.ts must export a single config object');
@@ -114,9 +124,7 @@ async function bundle(entry: string, extra: BuildOptions = {}): Promise<{ text: 
   };
 }
 
-beforeAll(() => {
-  execFileSync('npx', ['--no', 'tsup'], { cwd: root, env: childEnv, stdio: 'pipe', timeout: BUILD_TIMEOUT });
-}, BUILD_TIMEOUT + 10_000);
+beforeAll(() => ensureBuilt(), BUILD_TIMEOUT + 10_000);
 
 afterAll(() => {
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
@@ -130,6 +138,15 @@ describe('package.json exports and the tsup entries', () => {
       .sort();
     expect(declared).toEqual(fromTsup);
     expect(pkg.exports['./package.json']).toBe('./package.json');
+  });
+
+  it('builds every bin as an executable script', () => {
+    const bins = Object.values(pkg.bin ?? {});
+    expect(bins).toEqual(['./dist/cli.js']);
+    for (const bin of bins) {
+      expect(Object.keys(allTsupEntries()).map((name) => `./dist/${name}.js`)).toContain(bin);
+      expect(readFileSync(join(root, bin), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    }
   });
 
   it('points every export at the files tsup emits, and they exist after the build', () => {

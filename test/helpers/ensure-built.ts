@@ -1,6 +1,6 @@
 /**
- * The examples import `licensekit` by name, which Node, esbuild and tsc resolve through the package's
- * self-reference to `dist/`. `ensureBuilt()` runs the real build (`npx --no tsup`) when `dist/` is
+ * Tests that use the built package (the package checks, the examples, which import `licensekit` by
+ * name through the package's self-reference to `dist/`) call this first. `ensureBuilt()` runs the real build (`npx --no tsup`) when `dist/` is
  * missing or older than `src/`, holding a lock so parallel test files build once.
  */
 import { execFileSync } from 'node:child_process';
@@ -15,7 +15,10 @@ export const childEnv: NodeJS.ProcessEnv = { ...process.env };
 delete childEnv.NODE_OPTIONS;
 
 const lock = join(root, 'node_modules', '.cache', 'licensekit-examples-build.lock');
-const outputs = ['index', 'node', 'testing'].flatMap((name) => [`dist/${name}.js`, `dist/${name}.d.ts`]);
+const outputs = [
+  ...['index', 'node', 'testing'].flatMap((name) => [`dist/${name}.js`, `dist/${name}.d.ts`]),
+  'dist/cli.js',
+];
 
 /** Builds `dist/` unless it is complete and newer than every file in `src/`. */
 export function ensureBuilt(): void {
@@ -45,7 +48,7 @@ function isFresh(): boolean {
   const built = outputs.map((file) => join(root, file));
   if (!built.every((file) => existsSync(file))) return false;
   const oldest = Math.min(...built.map((file) => statSync(file).mtimeMs));
-  return newest(join(root, 'src')) <= oldest;
+  return Math.max(newest(join(root, 'src')), statSync(join(root, 'tsup.config.ts')).mtimeMs) <= oldest;
 }
 
 function newest(dir: string): number {

@@ -1,0 +1,162 @@
+/**
+ * Runs a legacy import against an open data directory: licenses first (each written before the
+ * records that name it), then the purchase lines, in batches whose writes the file storage commits
+ * together. Every write is idempotent, so running it again (after fixing skipped lines, or after a
+ * crash) adds only what is missing. The mapping itself is in `legacy-import.ts`.
+ */
+import type { License } from '../index.js';
+import type { DataDir } from './data.js';
+import { readLegacyLicenses, readLegacyPurchases } from './legacy-files.js';
+import {
+  type KeyHint,
+  keyHint,
+  keyIndex,
+  type LegacyMappingOptions,
+  mapLegacyLicense,
+  secondLicenseOfSale,
+} from './legacy-import.js';
+import { mapLegacyPurchase } from './legacy-purchase.js';
+import { Ledger, type Tally } from './legacy-tally.js';
+import { appendLegacySale, insertLegacyLicense, recordLegacyLicense, saleName } from './legacy-write.js';
+
+/** What to import and how. */
+export interface LegacyImportOptions extends LegacyMappingOptions {
+  licensesPath?: string;
+  purchasesPath?: string;
+  /** Read and check everything, write nothing. */
+  dryRun: boolean;
+  /** Progress text, called often (the caller throttles). */
+  onProgress?: (text: string) => void;
+}
+
+const batchSize = 100;
+
+/** Imports the legacy files named in `options` into `data`; resolves to what it did. */
+export async function runLegacyImport(data: DataDir, options: LegacyImportOptions): Promise<Tally> {
+  return new LegacyImport(data, options).run();
+}
+
+class LegacyImport {
+  readonly #data: DataDir;
+  readonly #options: LegacyImportOptions;
+  readonly #ledger: Ledger;
+  /** The licenses now in the data directory, by key index: purchase lines name them. */
+  readonly #imported = new Map<string, License>();
+
+  constructor(data: DataDir, options: LegacyImportOptions) {
+    this.#data = data;
+    this.#options = options;
+    this.#ledger = new Ledger(options.dryRun);
+  }
+
+  async run(): Promise<Tally> {
+    const { audit } = this.#data.manager;
+    const before = await audit.getPurchaseStats({ topProducts: 0 });
+    const { licensesPath, purchasesPath } = this.#options;
+    if (licensesPath !== undefined) await this.#licenses(licensesPath, await this.#hints());
+    if (purchasesPath !== undefined) await this.#purchases(purchasesPath);
+    const after = this.#options.dryRun ? null : await audit.getPurchaseStats({ topProducts: 0 });
+    return this.#ledger.tally(before.revenue, after?.revenue ?? null);
+  }
+
+  /** What the purchase lines say about each license key (a first pass over the purchases file). */
+  async #hints(): Promise<Map<string, KeyHint>> {
+    const hints = new Map<string, KeyHint>();
+    const path = this.#options.purchasesPath;
+    for await (const line of path === undefined ? [] : readLegacyPurchases(path)) {
+      const hint = 'value' in line ? keyHint(line.value) : null;
+      if (hint !== null && !hints.has(hint[0])) hints.set(hint[0], hint[1]);
+    }
+    return hints;
+  }
+
+  async #licenses(path: string, hints: Map<string, KeyHint>): Promise<void> {
+    const entries = await readLegacyLicenses(path);
+    const keys = new Map<string, string>();
+    const sales = new Set<string>();
+    let batch: Promise<void>[] = [];
+    for (const [index, [rawKey, value]] of entries.entries()) {
+      const where = `licenses.json "${rawKey}"`;
+      this.#ledger.licenseSeen();
+      this.#options.onProgress?.(`licenses ${index + 1}/${entries.length}`);
+      const mapped = mapLegacyLicense(rawKey, value, hints.get(keyIndex(rawKey)), this.#options);
+      if (!mapped.ok) {
+        this.#ledger.skip(where, mapped.reason);
+        continue;
+      }
+      this.#ledger.note(where, mapped.notes);
+      let license = mapped.value;
+      const earlier = keys.get(keyIndex(license.key));
+      if (earlier !== undefined) {
+        this.#ledger.skip(where, `the same key as "${earlier}" (keys match case-insensitively)`);
+        continue;
+      }
+      keys.set(keyIndex(license.key), license.key);
+      if (sales.has(saleName(license))) {
+        this.#ledger.note(where, [`a second license of one sale: kept, with purchaseId <purchase_id>#<key>`]);
+        license = secondLicenseOfSale(license);
+      }
+      sales.add(saleName(license));
+      batch.push(this.#license(license, where));
+      if (batch.length >= batchSize) batch = await settle(batch);
+    }
+    await settle(batch);
+  }
+
+  async #license(license: License, where: string): Promise<void> {
+    const { storage, manager } = this.#data;
+    const outcome = await insertLegacyLicense(storage.licenses, license, this.#options.dryRun);
+    if (typeof outcome === 'string') return this.#ledger.skip(where, outcome);
+    this.#ledger.license(outcome.created);
+    this.#imported.set(keyIndex(license.key), outcome.license);
+    if (!this.#options.dryRun) await recordLegacyLicense(manager.audit, outcome.license);
+  }
+
+  async #purchases(path: string): Promise<void> {
+    const taken = new Set<string>();
+    let batch: Promise<void>[] = [];
+    for await (const line of readLegacyPurchases(path)) {
+      const where = `purchases.jsonl line ${line.line}`;
+      this.#ledger.lineSeen();
+      this.#options.onProgress?.(`purchase lines ${line.line}`);
+      if ('error' in line) {
+        this.#ledger.skip(where, line.error);
+        continue;
+      }
+      const license = this.#imported.get(keyIndex(String(line.value.license_key ?? '')));
+      const mapped = mapLegacyPurchase(line.value, license, this.#options);
+      if (!mapped.ok) {
+        this.#ledger.skip(where, mapped.reason);
+        continue;
+      }
+      this.#ledger.note(where, mapped.notes);
+      const sale = mapped.value;
+      if (taken.has(sale.saleKey)) {
+        this.#ledger.duplicate(where, sale);
+        continue;
+      }
+      taken.add(sale.saleKey);
+      if (this.#options.licensesPath !== undefined && license === undefined) {
+        this.#ledger.note(where, ['names a license key that was not imported from licenses.json']);
+      }
+      if (sale.refunded && license?.status === 'active') {
+        this.#ledger.note(`"${license.key}"`, [
+          'an active license of a refunded sale (as in the legacy data): revoke it with licensekit license revoke',
+        ]);
+      }
+      batch.push(
+        appendLegacySale(this.#data, sale, this.#options.dryRun).then((appended) =>
+          this.#ledger.sale(sale, appended),
+        ),
+      );
+      if (batch.length >= batchSize) batch = await settle(batch);
+    }
+    await settle(batch);
+  }
+}
+
+/** Waits for a batch of writes; the first failure rejects. Returns a fresh empty batch. */
+async function settle(batch: Promise<void>[]): Promise<Promise<void>[]> {
+  await Promise.all(batch);
+  return [];
+}

@@ -1,0 +1,293 @@
+/**
+ * `import-legacy` on the fixture set in `fixtures/legacy`: a licenses.json and a purchases.jsonl as
+ * the Python system wrote them, with the odd cases (missing fields, null expiry, a refunded and a
+ * disputed sale, a hand-edited broken line, EUR and JPY prices, a retried webhook logged twice).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuditRecord, createdRecordId, type License, type ValidationResult } from '../../src/index.js';
+import { TempDirs } from '../helpers/temp-dir.js';
+import { buildCli, jsonOf, removeBuild, runCli, withStorage } from './helpers.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/legacy/', import.meta.url));
+const files = [
+  '--licenses',
+  join(fixtures, 'licenses.json'),
+  '--purchases',
+  join(fixtures, 'purchases.jsonl'),
+];
+const temp = new TempDirs();
+let bin: string;
+let outDir: string;
+let dir: string;
+
+interface Tally {
+  dryRun: boolean;
+  licenses: Record<string, number>;
+  purchases: Record<string, unknown>;
+  skipped: { where: string; reason: string }[];
+  notes: { note: string; count: number; where: string[] }[];
+  books: Record<string, Record<'legacy' | 'before' | 'imported' | 'after', Record<string, number>>>;
+  booksMatch: boolean;
+}
+
+/** The legacy books of the fixture, to the cent: USD 29.99 + 29.99 (refunded) + 5, EUR 19.90 + 49.00, JPY 4800. */
+const legacyBooks = {
+  EUR: { gross: 6890, refunded: 0, net: 6890 },
+  JPY: { gross: 4800, refunded: 0, net: 4800 },
+  USD: { gross: 6498, refunded: 2999, net: 3499 },
+};
+const zero = { gross: 0, refunded: 0, net: 0 };
+
+beforeAll(async () => {
+  ({ bin, outDir } = await buildCli());
+  dir = join(await temp.make('cli-import'), 'data'); // does not exist yet: the import creates it
+});
+
+afterAll(async () => {
+  await temp.removeAll();
+  await removeBuild(outDir);
+});
+
+const cli = (...args: string[]) => runCli(bin, [...args, '--data', dir]);
+
+async function everything(): Promise<{ licenses: License[]; records: AuditRecord[] }> {
+  return withStorage(dir, async (manager, storage) => {
+    const licenses: License[] = [];
+    for await (const license of storage.licenses.list()) licenses.push(license);
+    const records: AuditRecord[] = [];
+    for await (const record of manager.audit.query({ includeTest: true })) records.push(record);
+    return { licenses, records };
+  });
+}
+
+describe('import-legacy', () => {
+  it('a dry run into a directory that does not exist reports everything and writes nothing', async () => {
+    const run = await cli('import-legacy', ...files, '--dry-run', '--json', '--allow-skips');
+    expect(run.code).toBe(0);
+    const tally = jsonOf<Tally>(run);
+    expect(tally).toMatchObject({ dryRun: true, licenses: { imported: 7 }, booksMatch: true });
+    expect(tally.books.USD).toEqual({
+      legacy: legacyBooks.USD,
+      before: zero,
+      imported: legacyBooks.USD,
+      after: legacyBooks.USD,
+    });
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('imports what parses, skips the rest with reasons, exits 1 for the skips, and the books match to the cent', async () => {
+    const run = await cli('import-legacy', ...files, '--json');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'licensekit: 5 items were skipped (listed above); fix them and run again, or pass --allow-skips\n',
+    );
+    const tally = jsonOf<Tally>(run);
+    expect(tally.licenses).toEqual({ inFile: 9, imported: 7, alreadyThere: 0, skipped: 2 });
+    expect(tally.purchases).toEqual({
+      lines: 10,
+      imported: 6,
+      alreadyThere: 0,
+      duplicates: 1,
+      skipped: 3,
+      events: { sale: 6, refund: 1, dispute: 1 },
+    });
+    expect(tally.skipped).toEqual([
+      { where: 'licenses.json "BAD-EXPIRY-0006"', reason: 'expiry_date "soon" is not a date' },
+      {
+        where: 'licenses.json "abcd-1234-efgh-5678"',
+        reason: 'the same key as "ABCD-1234-EFGH-5678" (keys match case-insensitively)',
+      },
+      { where: 'purchases.jsonl line 5', reason: expect.stringMatching(/^not valid JSON \(/) },
+      { where: 'purchases.jsonl line 8', reason: 'no price' },
+      { where: 'purchases.jsonl line 11', reason: 'no sale_id' },
+    ]);
+    expect(tally.notes.map((note) => [note.note, note.count])).toEqual(
+      expect.arrayContaining([
+        ['no product_name: named "unknown product"', 2],
+        ['a second line of a sale already taken (sale_id sale-1 once): not imported again', 1],
+      ]),
+    );
+    for (const [currency, books] of Object.entries(legacyBooks)) {
+      expect(tally.books[currency]).toEqual({ legacy: books, before: zero, imported: books, after: books });
+    }
+    expect(tally.booksMatch).toBe(true);
+    const stats = await withStorage(dir, (manager) => manager.audit.getPurchaseStats());
+    expect(stats.revenue).toEqual(legacyBooks);
+    expect([stats.totalPurchases, stats.totalRefunds, stats.totalDisputes]).toEqual([6, 1, 1]);
+  });
+
+  it('maps each legacy license field as documented', async () => {
+    const { licenses } = await everything();
+    const byKey = Object.fromEntries(licenses.map((license) => [license.key, license]));
+    expect(Object.keys(byKey)).toEqual([
+      'ABCD-1234-EFGH-5678',
+      'lk-eur-0002',
+      'JPY-KEY-0003',
+      'REFUND-0004',
+      'MISSING-0005',
+      'DUP-SALE-0007',
+      'DISPUTE-0008',
+    ]);
+    expect(byKey['ABCD-1234-EFGH-5678']).toEqual({
+      key: 'ABCD-1234-EFGH-5678',
+      productId: 'image-weaver',
+      email: 'ada@example.com',
+      customerName: 'Ada Lovelace',
+      createdAt: '2025-10-03T14:05:09.123Z',
+      expiresAt: null,
+      status: 'active',
+      statusReason: null,
+      maxDevices: 1,
+      devices: [
+        {
+          hardwareId: 'hw-ada-laptop',
+          deviceName: "Ada's Laptop",
+          activatedAt: '2025-10-03T14:05:09.123Z',
+          lastSeenAt: '2025-12-01T08:00:00.500Z',
+        },
+      ],
+      lastValidatedAt: '2025-12-01T08:00:00.500Z',
+      validationCount: 12,
+      purchaseSource: 'gumroad',
+      purchaseId: 'sale-1',
+      subscriptionId: null,
+      deliveredAt: '2025-10-03T14:05:09.123Z',
+    });
+    expect(byKey['lk-eur-0002']).toMatchObject({
+      createdAt: '2025-11-13T10:00:00.000Z', // +01:00 honoured
+      expiresAt: '2036-11-13T10:00:00.000Z', // zone-less: UTC
+      devices: [],
+    });
+    expect(byKey['JPY-KEY-0003']).toMatchObject({
+      createdAt: '2025-11-20T09:30:00.000Z',
+      validationCount: 3,
+    });
+    expect(byKey['REFUND-0004']).toMatchObject({
+      status: 'revoked',
+      statusReason: 'legacy-inactive',
+      devices: [expect.objectContaining({ hardwareId: 'hw-dan' })],
+    });
+    expect(byKey['MISSING-0005']).toMatchObject({
+      productId: 'unknown-product',
+      customerName: '',
+      expiresAt: null,
+      purchaseSource: 'legacy',
+      purchaseId: 'MISSING-0005',
+    });
+    expect(byKey['DUP-SALE-0007']?.purchaseId).toBe('sale-1#DUP-SALE-0007');
+  });
+
+  it('writes created (and legacy-inactive revoked) records, and the purchase events with their money', async () => {
+    const { licenses, records } = await everything();
+    const licenseRecords = records.filter((record) => record.kind === 'license');
+    expect(
+      licenseRecords
+        .filter((record) => record.action === 'created')
+        .map((record) => record.id)
+        .sort(),
+    ).toEqual(licenses.map((license) => createdRecordId(license)).sort());
+    expect(licenseRecords.every((record) => record.actor === 'import-legacy')).toBe(true);
+    expect(licenseRecords.filter((r) => r.action === 'revoked').map((r) => [r.licenseKey, r.reason])).toEqual(
+      [['REFUND-0004', 'legacy-inactive']],
+    );
+    const events = records.flatMap((record) =>
+      record.kind === 'purchase'
+        ? [
+            `${record.event.eventId} ${record.event.purchase.amount} ${record.event.purchase.currency} ${record.licenseKey}`,
+          ]
+        : [],
+    );
+    expect(events.sort()).toEqual([
+      'legacy:inv-8:sale 500 USD ORPHAN-0009',
+      'legacy:sale-1:sale 2999 USD ABCD-1234-EFGH-5678',
+      'legacy:sale-2:sale 1990 EUR lk-eur-0002',
+      'legacy:sale-3:sale 4800 JPY JPY-KEY-0003',
+      'legacy:sale-4:refund 2999 USD REFUND-0004',
+      'legacy:sale-4:sale 2999 USD REFUND-0004',
+      'legacy:sale-6:dispute 4900 EUR DISPUTE-0008',
+      'legacy:sale-6:sale 4900 EUR DISPUTE-0008',
+    ]);
+    const sale2 = records.find((r) => r.kind === 'purchase' && r.event.purchase.saleId === 'sale-2');
+    expect(sale2?.kind === 'purchase' && sale2.event.purchase).toMatchObject({
+      productName: 'unknown product',
+      email: 'bob@example.de', // from the license: the line has none
+      purchasedAt: '2025-11-13T10:00:00.000Z',
+    });
+  });
+
+  it('a second import adds nothing and says so', async () => {
+    const before = await everything();
+    const run = await cli('import-legacy', ...files, '--json', '--allow-skips');
+    expect(run.code).toBe(0);
+    const tally = jsonOf<Tally>(run);
+    expect(tally.licenses).toEqual({ inFile: 9, imported: 0, alreadyThere: 7, skipped: 2 });
+    expect(tally.purchases).toMatchObject({ imported: 0, alreadyThere: 6, duplicates: 1, events: {} });
+    for (const [currency, books] of Object.entries(legacyBooks)) {
+      expect(tally.books[currency]).toEqual({ legacy: books, before: books, imported: zero, after: books });
+    }
+    expect(await everything()).toEqual(before);
+    const dry = jsonOf<Tally>(await cli('import-legacy', ...files, '--json', '--dry-run'));
+    expect([dry.licenses.imported, dry.purchases.imported]).toEqual([0, 0]);
+  });
+
+  it('prints a human summary with the skips, the notes and the books', async () => {
+    const run = await cli('import-legacy', ...files, '--allow-skips');
+    expect(run.stdout).toContain('Licenses   9 in the file: 0 imported, 7 already there, 2 skipped\n');
+    expect(run.stdout).toContain('  purchases.jsonl line 8: no price\n');
+    expect(run.stdout).toMatch(/\nEUR +gross +68\.90 +68\.90 +0\.00 +68\.90\n/);
+    expect(run.stdout).toMatch(/\nJPY +gross +4800 +4800 +0 +4800\n/);
+    expect(run.stdout).toMatch(/ +refunded +29\.99 +29\.99 +0\.00 +29\.99\n/);
+    expect(run.stdout).toContain('✓ after − before = imported now, in every currency');
+  });
+
+  it('legacy keys keep working in any case, bound devices keep their seat, and later store events find them', async () => {
+    const valid = await cli('validate', 'abcd-1234-efgh-5678', '--device', 'hw-ada-laptop', '--json');
+    expect(jsonOf<ValidationResult>(valid)).toMatchObject({ valid: true, code: 'VALID' });
+    const other = await cli('validate', 'ABCD-1234-EFGH-5678', '--device', 'hw-other', '--json');
+    expect(jsonOf<ValidationResult>(other).code).toBe('DEVICE_LIMIT_REACHED');
+    expect(jsonOf<ValidationResult>(await cli('validate', 'REFUND-0004', '--json')).code).toBe('REVOKED');
+    await withStorage(dir, async (manager) => {
+      const [sale] = (await everything()).records.flatMap((r) =>
+        r.kind === 'purchase' && r.event.purchase.saleId === 'sale-2' ? [r.event] : [],
+      );
+      const refund = { ...sale!, type: 'refund' as const, eventId: 'gumroad:sale-2:refund' };
+      const { action, license } = await manager.handlePurchaseEvent(refund);
+      expect([action, license?.key]).toEqual(['revoked', 'lk-eur-0002']);
+    });
+  });
+
+  it('--product names the product of records without one', async () => {
+    const other = join(await temp.make('cli-import-product'), 'data');
+    const run = await runCli(bin, [
+      'import-legacy',
+      ...files,
+      '--product',
+      'image-weaver',
+      '--allow-skips',
+      '--data',
+      other,
+    ]);
+    expect(run.code).toBe(0);
+    await withStorage(other, async (manager) => {
+      expect((await manager.getLicense('MISSING-0005'))?.productId).toBe('image-weaver');
+    });
+  });
+
+  it('refuses a licenses.json that does not parse, naming it, and writes nothing', async () => {
+    const broken = join(await temp.make('cli-import-broken'), 'licenses.json');
+    writeFileSync(
+      broken,
+      readFileSync(join(fixtures, 'licenses.json'), 'utf8').replace('"Ada Lovelace",', '"Ada'),
+    );
+    const target = join(outDir, 'broken-data');
+    const run = await runCli(bin, ['import-legacy', '--licenses', broken, '--data', target]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(`^licensekit: --licenses ${broken} is not valid JSON \\(.+\\); fix it and run again\\n$`),
+    );
+    expect(run.stdout).toBe('');
+  });
+});
