@@ -1,115 +1,182 @@
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AuditRecord, PurchaseAuditLog } from 'licensekit';
+import { type AuditRecord, memoryStorage, PurchaseAuditLog, type Storage } from 'licensekit';
 import { jsonlPurchaseLog } from 'licensekit/node';
-import { bestTime, type Row, tempDir } from './_harness.js';
+import { JSONFilePreset } from 'lowdb/node';
+import { bareParseLines } from './_bare.js';
+import { logRecord, seedLog } from './_fixtures.js';
+import {
+  type BenchSettings,
+  count,
+  type FamilyResult,
+  notRun,
+  progress,
+  type Role,
+  type Row,
+  type Target,
+  tempDir,
+  timeRounds,
+  wanted,
+} from './_harness.js';
+import { lowdbCannotHold, openLowdb, type PurchasesDb } from './_lowdb.js';
+import { oldExportCsv, oldPurchaseStats } from './_old-server.js';
 
-const types = ['sale', 'sale', 'renewal', 'refund', 'partial_refund', 'dispute'] as const;
-const currencies = ['USD', 'EUR', 'JPY'] as const;
+export const statsScenario = '4. purchase stats over the audit log';
+export const exportScenario = '4b. CSV export of the audit log';
 
-function record(i: number): AuditRecord {
-  const at = new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString();
-  return {
-    kind: 'purchase',
-    id: `01J${String(i).padStart(23, '0')}`,
-    recordedAt: at,
-    licenseKey: `KEY-${i}`,
-    event: {
-      type: types[i % types.length]!,
-      eventId: `evt_${i}`,
-      occurredAt: at,
-      purchase: {
-        source: i % 3 === 0 ? 'stripe' : 'gumroad',
-        saleId: `sale_${i}`,
-        email: `buyer${i % 10_000}@example.com`,
-        customerName: `Buyer ${i}`,
-        customerId: null,
-        productId: `app-${i % 20}`,
-        productName: `App ${i % 20}`,
-        tier: null,
-        amount: 500 + (i % 3000),
-        currency: currencies[i % currencies.length]!,
-        quantity: 1,
-        purchasedAt: at,
-        isTest: false,
-        isRecurring: false,
-        subscriptionId: null,
-        sourceLicenseKey: null,
-      },
-    },
-  };
+/** Memory storage is seeded by appending every record through the port: too slow past this. */
+const memoryLimit = 100_000;
+
+/** Drains a CSV stream as a client would read it; returns the characters read. */
+async function drain(stream: ReadableStream<string>): Promise<number> {
+  const reader = stream.getReader();
+  let length = 0;
+  for (let read = await reader.read(); !read.done; read = await reader.read()) length += read.value.length;
+  return length;
 }
 
-function writeLog(path: string, count: number): void {
-  const fd = openSync(path, 'w', 0o600);
-  writeSync(fd, '{"format":"licensekit-purchases","version":1}\n');
-  for (let start = 0; start < count; start += 10_000) {
-    const lines: string[] = [];
-    for (let i = start; i < Math.min(count, start + 10_000); i++) lines.push(JSON.stringify(record(i)));
-    writeSync(fd, `${lines.join('\n')}\n`);
-  }
-  closeSync(fd);
+/** The old helper's first step: every record of the file in one list. */
+function loadAll(path: string): AuditRecord[] {
+  const all: AuditRecord[] = [];
+  bareParseLines(path, (value) => all.push(value as AuditRecord));
+  all.shift(); // the header line
+  return all;
 }
 
-/** The bare pass: read the file in 1 MiB chunks, split lines, JSON.parse each one. */
-function bareParse(path: string): number {
-  const fd = openSync(path, 'r');
-  const buffer = Buffer.alloc(1 << 20);
-  let carry = '';
-  let parsed = 0;
-  for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
-    const lines = (carry + buffer.toString('utf8', 0, read)).split('\n');
-    carry = lines.pop()!;
-    for (const line of lines) if (JSON.parse(line)) parsed++;
-  }
-  closeSync(fd);
-  return parsed;
+interface Subject {
+  subject: string;
+  role: Role;
+  stats(): unknown;
+  exportCsv(): unknown;
 }
 
-/** `getPurchaseStats` and a full CSV export over a JSONL log, against a bare parse of the same file. */
-export async function auditBenchmarks(options: { records: number }): Promise<Row[]> {
-  const { dir, cleanup } = tempDir();
-  try {
-    const path = join(dir, 'purchases.jsonl');
-    writeLog(path, options.records);
-    const log = jsonlPurchaseLog({ path });
-    await log.has(record(0)); // opening reads the log once to learn its dedupe keys
-    const audit = new PurchaseAuditLog({ storage: { purchases: log } as never });
-    const bare = await bestTime(() => bareParse(path), 2);
-    const stats = await bestTime(() => audit.getPurchaseStats(), 2);
-    const exportCsv = await bestTime(async () => {
-      const reader = audit.exportCsv().getReader();
-      while (!(await reader.read()).done) {
-        // drain: the CSV is produced as it is read
+/**
+ * Scenario 4: `getPurchaseStats` and a full `exportCsv` over a JSONL purchase log (both file layouts
+ * share `jsonlPurchaseLog`), against one bare parse pass of the same file. The log is open already
+ * (opening is scenario 3b); each pass streams the file. ops/s is records per second.
+ */
+export async function auditFamily(settings: BenchSettings): Promise<FamilyResult> {
+  const rows: Row[] = [];
+  for (const r of settings.records) {
+    const { dir, cleanup } = tempDir();
+    const size = count(r, 'records');
+    const closers: (() => Promise<void>)[] = [];
+    try {
+      progress(`${statsScenario}: ${size}, seeding`);
+      const path = seedLog(r);
+      const log = jsonlPurchaseLog({ path });
+      closers.push(() => log.close());
+      await log.has(logRecord(0));
+      const audit = new PurchaseAuditLog({ storage: { licenses: memoryStorage().licenses, purchases: log } });
+      const subjects: Subject[] = [
+        {
+          subject: 'licensekit, jsonlPurchaseLog',
+          role: 'licensekit',
+          stats: () => audit.getPurchaseStats(),
+          exportCsv: () => drain(audit.exportCsv()),
+        },
+      ];
+      if (r <= memoryLimit) {
+        const memory: Storage = memoryStorage();
+        for (let i = 0; i < r; i++) await memory.purchases.append(logRecord(i));
+        const inMemory = new PurchaseAuditLog({ storage: memory });
+        subjects.push({
+          subject: 'licensekit, memoryStorage',
+          role: 'licensekit',
+          stats: () => inMemory.getPurchaseStats(),
+          exportCsv: () => drain(inMemory.exportCsv()),
+        });
       }
-    }, 2);
-    await log.close();
-    const n = options.records.toLocaleString('en-US');
-    const perSecond = (ms: number) => (options.records * 1000) / ms;
-    return [
-      {
-        scenario: `records parsed, ${n} records`,
-        subject: 'bare read + split + JSON.parse',
-        opsPerSec: perSecond(bare),
-      },
-      {
-        scenario: `purchase stats, ${n} records`,
-        subject: 'PurchaseAuditLog.getPurchaseStats',
-        opsPerSec: perSecond(stats),
-        baseline: 'bare parse pass',
-        ratio: bare / stats,
-        target: '≥ 0.50×',
-      },
-      {
-        scenario: `CSV export, ${n} records`,
-        subject: 'PurchaseAuditLog.exportCsv',
-        opsPerSec: perSecond(exportCsv),
-        baseline: 'bare parse pass',
-        ratio: bare / exportCsv,
-        target: '≥ 0.30×',
-      },
-    ];
-  } finally {
-    cleanup();
+      subjects.push({
+        subject: 'old helper: load every record into a list, then loop',
+        role: 'baseline',
+        stats: () => oldPurchaseStats(loadAll(path)),
+        exportCsv: () => oldExportCsv(loadAll(path), () => undefined),
+      });
+      const lowdbTooBig = lowdbCannotHold(r, logRecord);
+      if (lowdbTooBig === null) {
+        const lowdbPath = join(dir, 'lowdb.json');
+        await openLowdb<PurchasesDb>(lowdbPath, {
+          purchases: Array.from({ length: r }, (_, i) => logRecord(i)),
+        });
+        const read = async () =>
+          (await JSONFilePreset<PurchasesDb>(lowdbPath, { purchases: [] })).data.purchases;
+        subjects.push({
+          subject: 'lowdb 7: read the document, then loop',
+          role: 'lowdb',
+          stats: async () => oldPurchaseStats(await read()),
+          exportCsv: async () => oldExportCsv(await read(), () => undefined),
+        });
+      }
+      subjects.push({
+        subject: 'bare read + split + JSON.parse pass',
+        role: 'bound',
+        stats: () => bareParseLines(path),
+        exportCsv: () => bareParseLines(path),
+      });
+      const runs = r >= 1_000_000 ? 2 : 3;
+      for (const [scenario, which] of [
+        [statsScenario, 'stats'],
+        [exportScenario, 'exportCsv'],
+      ] as const) {
+        const chosen = subjects.filter((subject) => wanted(settings, subject.subject));
+        progress(`${scenario}: ${size}, ${chosen.length} subjects in rounds`);
+        const measured = await timeRounds(
+          chosen.map((subject) => subject[which]),
+          { runs, units: r, warmup: r < 1_000_000 },
+        );
+        chosen.forEach(({ subject, role }, i) => {
+          rows.push({ scenario, size, callers: 1, subject, role, ...measured[i]! });
+        });
+        if (r > memoryLimit) {
+          const row = {
+            scenario,
+            size,
+            callers: 1,
+            subject: 'licensekit, memoryStorage',
+            role: 'licensekit' as const,
+          };
+          rows.push(
+            notRun(
+              row,
+              `not run past ${count(memoryLimit, 'records')}: seeding appends each through the port`,
+            ),
+          );
+        }
+        if (lowdbTooBig) {
+          rows.push(
+            notRun(
+              { scenario, size, callers: 1, subject: 'lowdb 7: read the document, then loop', role: 'lowdb' },
+              lowdbTooBig,
+            ),
+          );
+        }
+      }
+    } finally {
+      for (const close of closers) await close();
+      cleanup();
+    }
   }
+  const largest = count(Math.max(...settings.records), 'records');
+  const subject = 'licensekit, jsonlPurchaseLog';
+  const targets: Target[] = [
+    {
+      name: 'stats ≥ 50% of a bare parse pass',
+      scenario: statsScenario,
+      metric: 'vsBound',
+      min: 0.5,
+      size: largest,
+      callers: 1,
+      subject,
+    },
+    {
+      name: 'export ≥ 30% of a bare parse pass',
+      scenario: exportScenario,
+      metric: 'vsBound',
+      min: 0.3,
+      size: largest,
+      callers: 1,
+      subject,
+    },
+  ];
+  return { rows, targets };
 }
