@@ -4,6 +4,7 @@ import { isValidTelemetryChange } from '../../ports/license-changes.js';
 import type { InsertResult, LicenseMutation, LicenseStore } from '../../ports/storage.js';
 import { GroupCommit, type Outcome } from '../_group-commit.js';
 import { applyMutation, LicenseTable } from '../_license-table.js';
+import { SerialQueue } from '../_serial-queue.js';
 import { type Fence, FileLock } from './file-lock.js';
 import { addTelemetry, applyTelemetry, subtractTelemetry, type Telemetry } from './telemetry.js';
 
@@ -62,7 +63,8 @@ class FileLicenseStore implements LicenseStore {
   );
   #opened: Promise<void> | null = null;
   #refreshing: Promise<void> | null = null;
-  #refreshChain: Promise<void> = Promise.resolve();
+  /** Refreshes and writes of the file, one at a time: a refresh never takes this process's own write for news. */
+  readonly #fileQueue = new SerialQueue();
   /** True from a refresh until `refreshMs` later: reads may skip looking at the file. */
   #fresh = false;
   #staleTimer: ReturnType<typeof setTimeout> | null = null;
@@ -156,7 +158,7 @@ class FileLicenseStore implements LicenseStore {
 
   /** Refreshes serialize, so one started under the lock sees everything committed before it. */
   #refresh(): Promise<void> {
-    const run = this.#refreshChain.then(async () => {
+    return this.#fileQueue.run(async () => {
       const replaced = await this.#file.refresh(this.#table);
       this.#markFresh();
       if (this.#pending.size === 0) return;
@@ -168,8 +170,6 @@ class FileLicenseStore implements LicenseStore {
         if (telemetry && license) this.#table.put(applyTelemetry(license, telemetry));
       }
     });
-    this.#refreshChain = run.catch(() => undefined);
-    return run;
   }
 
   #markFresh(): void {
@@ -205,7 +205,8 @@ class FileLicenseStore implements LicenseStore {
       const staged = new Staged(this.#table);
       const outcomes = ops.map((op) => attempt(() => staged.apply(op, this.#pending)));
       const included = new Map([...this.#pending].filter(([key]) => staged.changes.has(key)));
-      if (staged.changes.size > 0) await this.#file.persist(this.#table, staged.changes, fence);
+      if (staged.changes.size > 0)
+        await this.#fileQueue.run(() => this.#file.persist(this.#table, staged.changes, fence));
       for (const [key, license] of staged.changes) {
         // Telemetry recorded while the batch was being written is not in it: keep it pending.
         const now = this.#pending.get(key);

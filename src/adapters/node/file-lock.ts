@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { StorageError } from '../../domain/errors.js';
+import { SerialQueue } from '../_serial-queue.js';
 import { errnoCode, type FileIO, nodeFileIO, unlinkQuietly } from './file-io.js';
 
 /** Checks, just before a write commits, that this process still holds the lock (fencing). */
@@ -24,7 +25,7 @@ interface Owner {
 
 const thisHost = hostname();
 /** The in-process queue of each lock path, shared by every {@link FileLock} of that path. */
-const queues = new Map<string, { tail: Promise<unknown> }>();
+const queues = new Map<string, SerialQueue>();
 
 /**
  * A lock shared by every process that opens the same store, plus a queue inside this process.
@@ -37,11 +38,11 @@ export class FileLock {
   readonly path: string;
   readonly #io: FileIO;
   readonly #timeoutMs: number;
-  readonly #queue: { tail: Promise<unknown> };
+  readonly #queue: SerialQueue;
   #dirReady = false;
   #swept = false;
 
-  private constructor(path: string, queue: { tail: Promise<unknown> }, options: FileLockOptions) {
+  private constructor(path: string, queue: SerialQueue, options: FileLockOptions) {
     this.path = path;
     this.#queue = queue;
     this.#io = options.io ?? nodeFileIO;
@@ -56,7 +57,7 @@ export class FileLock {
     const absolute = resolve(path);
     let queue = queues.get(absolute);
     if (!queue) {
-      queue = { tail: Promise.resolve() };
+      queue = new SerialQueue();
       queues.set(absolute, queue);
     }
     return new FileLock(absolute, queue, options);
@@ -64,9 +65,7 @@ export class FileLock {
 
   /** Runs `critical` while holding the lock, after every earlier caller in this process. */
   run<T>(critical: (fence: Fence) => Promise<T>): Promise<T> {
-    const result = this.#queue.tail.then(() => this.#holding(critical));
-    this.#queue.tail = result.catch(() => undefined);
-    return result;
+    return this.#queue.run(() => this.#holding(critical));
   }
 
   async #holding<T>(critical: (fence: Fence) => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@ import { LicenseKitError, StorageError } from '../../domain/errors.js';
 import { matchesAuditFilter } from '../../ports/filters.js';
 import type { AuditFilter, PurchaseLog } from '../../ports/storage.js';
 import { GroupCommit, type Outcome } from '../_group-commit.js';
+import { SerialQueue } from '../_serial-queue.js';
 import { type FileIO, nodeFileIO } from './file-io.js';
 import { FileLock } from './file-lock.js';
 import { JsonlFile, type JsonlLine, maxRecordBytes } from './jsonl-file.js';
@@ -41,7 +42,8 @@ class JsonlPurchaseLog implements PurchaseLog {
   readonly #seen = new Set<string>();
   readonly #commits = new GroupCommit<AppendOp, boolean>((ops) => this.#commit(ops));
   #opened: Promise<void> | null = null;
-  #refreshChain: Promise<void> = Promise.resolve();
+  /** Refreshes and writes of the file, one at a time: a refresh never takes this process's own write for news. */
+  readonly #fileQueue = new SerialQueue();
   #closed = false;
 
   constructor(options: JsonlPurchaseLogOptions) {
@@ -108,7 +110,7 @@ class JsonlPurchaseLog implements PurchaseLog {
 
   /** Learns the records other processes appended; serialized so one run under the lock is exact. */
   #refresh(): Promise<void> {
-    const run = this.#refreshChain.then(() =>
+    return this.#fileQueue.run(() =>
       this.#file.catchUp(
         (line) => {
           this.#seen.add(auditDedupeKey(this.#record(line)));
@@ -116,8 +118,6 @@ class JsonlPurchaseLog implements PurchaseLog {
         () => this.#seen.clear(),
       ),
     );
-    this.#refreshChain = run.catch(() => undefined);
-    return run;
   }
 
   #commit(ops: AppendOp[]): Promise<Outcome<boolean>[]> {
@@ -129,10 +129,8 @@ class JsonlPurchaseLog implements PurchaseLog {
         batch.add(dedupeKey);
         return { ok: true, value: !duplicate };
       });
-      await this.#file.append(
-        ops.filter((_, i) => (outcomes[i] as { value: boolean }).value).map((op) => op.line),
-        fence,
-      );
+      const lines = ops.filter((_, i) => (outcomes[i] as { value: boolean }).value).map((op) => op.line);
+      await this.#fileQueue.run(() => this.#file.append(lines, fence));
       for (const key of batch) this.#seen.add(key);
       return outcomes;
     });
