@@ -1,4 +1,3 @@
-import { ulid } from 'ulid';
 import {
   type AuditRecord,
   type LicenseAction,
@@ -8,6 +7,7 @@ import {
 import { type Clock, systemClock } from '../domain/clock.js';
 import { LicenseKitError } from '../domain/errors.js';
 import type { PurchaseEvent } from '../domain/purchase.js';
+import { newRecordId } from '../domain/record-id.js';
 import type { AuditFilter, Storage } from '../ports/storage.js';
 import { type CsvExportOptions, csvStream, resolveCsvColumns } from './csv-export.js';
 import { computePurchaseStats, type PurchaseStats, type PurchaseStatsFilter } from './purchase-stats.js';
@@ -144,7 +144,7 @@ export class PurchaseAuditLog {
 
   async #append(build: (id: string, recordedAt: string) => AuditRecord): Promise<boolean> {
     const now = this.#clock();
-    const record = parseAuditRecord(build(ulid(now.getTime()), now.toISOString()));
+    const record = parseAuditRecord(build(newRecordId(now.getTime()), now.toISOString()));
     return this.#storage.purchases.append(record);
   }
 

@@ -1,4 +1,3 @@
-import { ulid } from 'ulid';
 import { PurchaseAuditLog } from '../audit/purchase-audit-log.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import { LicenseKitError } from '../domain/errors.js';
@@ -6,6 +5,7 @@ import type { License, LicenseStatus } from '../domain/license.js';
 import { defaultLicenseKeyFormat, type LicenseKeyFormat } from '../domain/license-key.js';
 import { defaultPlan, type Plan, type PlanResolver } from '../domain/plan.js';
 import type { Purchase, PurchaseEvent } from '../domain/purchase.js';
+import { newRecordId } from '../domain/record-id.js';
 import type { ValidationRequest, ValidationResult } from '../domain/validation-result.js';
 import { defaultLicenseEmailTemplate, type LicenseEmailTemplate } from '../mail/license-email.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -93,7 +93,7 @@ export class LicenseManager {
     const now = this.#clock();
     const purchase: Purchase = valid.purchase ?? {
       source: 'manual',
-      saleId: ulid(now.getTime()),
+      saleId: newRecordId(now.getTime()),
       email: valid.email,
       customerName: valid.customerName,
       customerId: null,

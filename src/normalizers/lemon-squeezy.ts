@@ -60,6 +60,9 @@ const invoiceEvent = envelope(
   z.object({ ...buyer, subscription_id: numericId, billing_reason: z.string(), currency, total: amount }),
 );
 
+/** Just the event name, to choose the schema the rest of the payload must match. */
+const eventName = z.object({ meta: z.object({ event_name: z.string() }) });
+
 /**
  * Turns a Lemon Squeezy webhook body (JSON:API: `meta.event_name`, `meta.custom_data`, `data.id`,
  * `data.attributes`) into a `PurchaseEvent`, `null` when it is not about a purchase, or throws
@@ -90,8 +93,7 @@ const invoiceEvent = envelope(
  * (microseconds included).
  */
 export function normalizeLemonSqueezyEvent(payload: unknown): PurchaseEvent | null {
-  const name = z.object({ meta: z.object({ event_name: z.string() }) }).safeParse(payload).data
-    ?.meta.event_name;
+  const name = eventName.safeParse(payload).data?.meta.event_name;
   switch (name) {
     case 'order_created':
     case 'order_refunded':
@@ -102,12 +104,7 @@ export function normalizeLemonSqueezyEvent(payload: unknown): PurchaseEvent | nu
     case 'subscription_payment_success':
       return normalizeWith('Lemon Squeezy', invoiceEvent, payload, fromInvoice);
     case undefined:
-      return normalizeWith(
-        'Lemon Squeezy',
-        z.object({ meta: z.object({ event_name: z.string() }) }),
-        payload,
-        () => null,
-      );
+      return normalizeWith('Lemon Squeezy', eventName, payload, () => null);
     default:
       return null;
   }

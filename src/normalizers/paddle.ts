@@ -39,6 +39,9 @@ const adjustmentTypes: ReadonlyMap<string, PurchaseEventType> = new Map([
   ['chargeback_warning_reverse', 'dispute_won'],
 ]);
 
+/** Just the event name, to choose the schema the rest of the payload must match. */
+const eventType = z.object({ event_type: z.string() });
+
 /**
  * Turns a Paddle Billing notification (the parsed webhook body) into a `PurchaseEvent`, `null` when it
  * is not about a purchase, or throws `NormalizationError` listing the issues. Decisions:
@@ -72,7 +75,7 @@ export function normalizePaddleEvent(
   payload: unknown,
   options: PaddleNormalizeOptions = {},
 ): PurchaseEvent | null {
-  const type = z.object({ event_type: z.string() }).safeParse(payload).data?.event_type;
+  const type = eventType.safeParse(payload).data?.event_type;
   switch (type) {
     case 'transaction.completed':
       return normalizeWith('Paddle', transactionEvent, payload, (parsed) => fromTransaction(parsed, options));

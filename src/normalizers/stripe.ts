@@ -42,6 +42,9 @@ const missing = (path: string, message: string) =>
     issues: [{ path, message }],
   });
 
+/** Just the event name, to choose the schema the rest of the payload must match. */
+const eventType = z.object({ type: z.string() });
+
 /**
  * Turns a Stripe Event (the parsed webhook body) into a `PurchaseEvent`, `null` when it is not about
  * a purchase, or throws `NormalizationError` listing the issues. Decisions:
@@ -78,7 +81,7 @@ export function normalizeStripeEvent(
   input: unknown,
   options: StripeNormalizeOptions = {},
 ): PurchaseEvent | null {
-  const type = z.object({ type: z.string() }).safeParse(input).data?.type;
+  const type = eventType.safeParse(input).data?.type;
   switch (type) {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded':

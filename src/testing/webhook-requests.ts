@@ -1,6 +1,7 @@
 import { formatMinorUnits } from '../domain/currency.js';
 import { LicenseKitError } from '../domain/errors.js';
 import { crc32 } from '../webhooks/_crc32.js';
+import { hmacSha256Hex } from '../webhooks/_crypto.js';
 
 /**
  * What a builder sends as the body: an object is serialized with `JSON.stringify`; a string (UTF-8)
@@ -633,15 +634,8 @@ function randomId(prefix: string): string {
 }
 
 function randomNumber(): number {
-  return 1 + Math.floor(Math.random() * 2 ** 40);
-}
-
-async function hmacSha256Hex(secret: string, message: Uint8Array<ArrayBuffer>): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, message));
-  return Array.from(mac, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  const [high, low] = crypto.getRandomValues(new Uint32Array(2));
+  return 1 + (high! % 2 ** 8) * 2 ** 32 + low!;
 }
 
 function toBase64(bytes: Uint8Array): string {

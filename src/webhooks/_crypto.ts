@@ -3,15 +3,32 @@ export function toBytes(payload: string | Uint8Array): Uint8Array {
   return typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
 }
 
+const keys = new Map<string, Promise<CryptoKey>>();
+
+/** The HMAC key of a string secret, imported once (a server verifies every delivery with the same few). */
+function hmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
+  const importKey = () =>
+    crypto.subtle.importKey(
+      'raw',
+      toBytes(secret) as BufferSource,
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+  if (typeof secret !== 'string') return importKey();
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size >= 16) keys.delete(keys.keys().next().value!);
+    key = importKey();
+    keys.set(secret, key);
+    key.catch(() => keys.delete(secret));
+  }
+  return key;
+}
+
 /** HMAC-SHA256 of `message` with `secret`, as lower-case hex, through Web Crypto. */
 export async function hmacSha256Hex(secret: string | Uint8Array, message: Uint8Array): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    toBytes(secret) as BufferSource,
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
+  const key = await hmacKey(secret);
   const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, message as BufferSource));
   let hex = '';
   for (const byte of signature) hex += byte.toString(16).padStart(2, '0');
