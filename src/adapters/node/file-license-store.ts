@@ -67,6 +67,8 @@ class FileLicenseStore implements LicenseStore {
   readonly #fileQueue = new SerialQueue();
   /** True from a refresh until `refreshMs` later: reads may skip looking at the file. */
   #fresh = false;
+  /** True while a commit of this store holds the cross-process lock and has read the latest state. */
+  #holdingLock = false;
   #staleTimer: ReturnType<typeof setTimeout> | null = null;
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
   #closed = false;
@@ -150,6 +152,9 @@ class FileLicenseStore implements LicenseStore {
   }
 
   #sharedRefresh(): Promise<void> {
+    // While this process holds the lock, no other process can write: the table is current, and a
+    // refresh would only wait behind our own write of the file.
+    if (this.#holdingLock) return Promise.resolve();
     this.#refreshing ??= this.#refresh().finally(() => {
       this.#refreshing = null;
     });
@@ -201,24 +206,37 @@ class FileLicenseStore implements LicenseStore {
 
   #commit(ops: WriteOp[]): Promise<Outcome<InsertResult | License | null | undefined>[]> {
     return this.#lock.run(async (fence) => {
-      await this.#refresh();
-      const staged = new Staged(this.#table);
-      const outcomes = ops.map((op) => attempt(() => staged.apply(op, this.#pending)));
-      const included = new Map([...this.#pending].filter(([key]) => staged.changes.has(key)));
-      if (staged.changes.size > 0)
-        await this.#fileQueue.run(() => this.#file.persist(this.#table, staged.changes, fence));
-      for (const [key, license] of staged.changes) {
-        // Telemetry recorded while the batch was being written is not in it: keep it pending.
-        const now = this.#pending.get(key);
-        const before = included.get(key);
-        const remaining = now === before ? undefined : before ? subtractTelemetry(now!, before) : now;
-        if (remaining) this.#pending.set(key, remaining);
-        else this.#pending.delete(key);
-        this.#table.put(remaining ? applyTelemetry(license, remaining) : license);
+      try {
+        return await this.#commitHoldingLock(ops, fence);
+      } finally {
+        this.#holdingLock = false;
       }
-      this.#markFresh();
-      return outcomes;
     });
+  }
+
+  async #commitHoldingLock(
+    ops: WriteOp[],
+    fence: Fence,
+  ): Promise<Outcome<InsertResult | License | null | undefined>[]> {
+    await this.#refresh();
+    this.#holdingLock = true; // from here on, the table is the latest state until the lock is released
+    const staged = new Staged(this.#table);
+    const outcomes = ops.map((op) => attempt(() => staged.apply(op, this.#pending)));
+    const included = new Map([...this.#pending].filter(([key]) => staged.changes.has(key)));
+    if (staged.changes.size > 0) {
+      await this.#fileQueue.run(() => this.#file.persist(this.#table, staged.changes, fence));
+    }
+    for (const [key, license] of staged.changes) {
+      // Telemetry recorded while the batch was being written is not in it: keep it pending.
+      const now = this.#pending.get(key);
+      const before = included.get(key);
+      const remaining = now === before ? undefined : before ? subtractTelemetry(now!, before) : now;
+      if (remaining) this.#pending.set(key, remaining);
+      else this.#pending.delete(key);
+      this.#table.put(remaining ? applyTelemetry(license, remaining) : license);
+    }
+    this.#markFresh();
+    return outcomes;
   }
 }
 
