@@ -18,32 +18,42 @@ export {
   type StorageConformanceOptions,
   storageConformanceCases,
 } from './testing/storage-conformance.js';
+export type {
+  TimestampedWebhookRequestOptions,
+  WebhookBody,
+  WebhookRequestOptions,
+} from './testing/webhook-requests/_shared.js';
 export {
-  defaultPayPalTestCertUrl,
   type GumroadPingRequestOptions,
   type GumroadSaleInput,
   gumroadPingRequest,
   gumroadSaleFields,
+} from './testing/webhook-requests/gumroad.js';
+export {
   type LemonSqueezyOrderInput,
   type LemonSqueezyWebhookRequestOptions,
   lemonSqueezyOrderCreatedEvent,
   lemonSqueezyWebhookRequest,
+} from './testing/webhook-requests/lemon-squeezy.js';
+export {
   type PaddleTransactionInput,
+  paddleTransactionCompletedEvent,
+  paddleWebhookRequest,
+} from './testing/webhook-requests/paddle.js';
+export {
+  defaultPayPalTestCertUrl,
   type PayPalCaptureInput,
   type PayPalTestCredentials,
   type PayPalWebhookRequestOptions,
-  paddleTransactionCompletedEvent,
-  paddleWebhookRequest,
   paypalCaptureCompletedEvent,
   paypalTestCredentials,
   paypalWebhookRequest,
+} from './testing/webhook-requests/paypal.js';
+export {
   type StripeCheckoutCompletedInput,
   type StripeEventOptions,
   type StripeTestEvent,
   stripeCheckoutCompletedEvent,
   stripeEvent,
   stripeWebhookRequest,
-  type TimestampedWebhookRequestOptions,
-  type WebhookBody,
-  type WebhookRequestOptions,
-} from './testing/webhook-requests.js';
+} from './testing/webhook-requests/stripe.js';
