@@ -5,7 +5,6 @@ import {
   csvColumns,
   isLicenseKitError,
   PurchaseAuditLog,
-  type PurchaseEventType,
   purchaseEventTypes,
 } from '../../index.js';
 import { exportCsvToFile } from '../../node.js';
@@ -14,19 +13,14 @@ import { dataDirOf, withData } from '../data.js';
 import { plural } from '../format/table.js';
 import { parseChoice, parseWindow } from '../options.js';
 import { print, printJson, progress } from '../output.js';
+import { purchaseFilterOptions, purchaseQuery } from '../purchase-filters.js';
 import { withinWindow } from '../time-window.js';
 
 const options = {
   ...dataOptions,
-  source: { type: 'string' },
-  email: { type: 'string' },
-  product: { type: 'string' },
-  type: { type: 'string' },
+  ...purchaseFilterOptions,
   kind: { type: 'string' },
-  since: { type: 'string' },
-  until: { type: 'string' },
   columns: { type: 'string' },
-  'include-test': { type: 'boolean' },
   force: { type: 'boolean' },
 } as const;
 
@@ -62,15 +56,9 @@ Example:
     const [file, extra] = positionals;
     if (file === undefined) throw new UsageError('export-csv: name the file to write (export-csv FILE)');
     if (extra !== undefined) throw new UsageError(`export-csv: unexpected argument "${extra}"`);
-    const type: PurchaseEventType | undefined =
-      values.type === undefined ? undefined : parseChoice('type', values.type, purchaseEventTypes);
     const filter: AuditQuery = {
       kind: values.kind === undefined ? undefined : parseChoice('kind', values.kind, ['purchase', 'license']),
-      source: values.source,
-      email: values.email?.trim().toLowerCase(),
-      productId: values.product,
-      type,
-      includeTest: values['include-test'] === true,
+      ...purchaseQuery(values),
     };
     const columns = parseColumns(values.columns);
     const window = parseWindow(values);

@@ -3,7 +3,6 @@ import {
   type AuditRecord,
   matchesAuditFilter,
   PurchaseAuditLog,
-  type PurchaseEventType,
   type PurchaseRecord,
   purchaseEventTypes,
 } from '../../index.js';
@@ -11,20 +10,15 @@ import { type Command, dataOptions, expectPositionals, parseCommand } from '../c
 import { dataDirOf, withData } from '../data.js';
 import { money } from '../format/money.js';
 import { plural, shortTime, table } from '../format/table.js';
-import { parseChoice, parseWindow } from '../options.js';
+import { parseWindow } from '../options.js';
 import { print, printJsonArray } from '../output.js';
+import { purchaseFilterOptions, purchaseQuery } from '../purchase-filters.js';
 import { withinWindow } from '../time-window.js';
 
 const options = {
   ...dataOptions,
-  source: { type: 'string' },
-  email: { type: 'string' },
-  product: { type: 'string' },
-  type: { type: 'string' },
+  ...purchaseFilterOptions,
   refunded: { type: 'boolean' },
-  since: { type: 'string' },
-  until: { type: 'string' },
-  'include-test': { type: 'boolean' },
 } as const;
 
 /** `licensekit purchases`: the purchase records, filtered, as a table or JSON. */
@@ -52,16 +46,7 @@ Example:
   async run(args) {
     const { values, positionals } = parseCommand('purchases', args, options);
     expectPositionals('purchases', positionals, 0);
-    const type: PurchaseEventType | undefined =
-      values.type === undefined ? undefined : parseChoice('type', values.type, purchaseEventTypes);
-    const filter: AuditQuery = {
-      kind: 'purchase',
-      source: values.source,
-      email: values.email?.trim().toLowerCase(),
-      productId: values.product,
-      type,
-      includeTest: values['include-test'] === true,
-    };
+    const filter: AuditQuery = { kind: 'purchase', ...purchaseQuery(values) };
     const window = parseWindow(values);
     return withData(dataDirOf(values), async ({ storage }) => {
       const audit = new PurchaseAuditLog({ storage: withinWindow(storage, window) });
