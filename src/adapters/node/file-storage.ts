@@ -48,18 +48,21 @@ export function fileStorage(options: FileStorageOptions): Storage {
     );
     return reconciling;
   };
+  /** Runs `operation` once the storage is reconciled, with no extra step after that (hot paths). */
+  const reconciledThen = <T>(operation: () => Promise<T>): Promise<T> =>
+    reconciled ? operation() : ready().then(operation);
   return {
     licenses: {
-      get: (key) => (reconciled ? licenses.get(key) : ready().then(() => licenses.get(key))),
-      getByPurchase: (source, id) => ready().then(() => licenses.getByPurchase(source, id)),
-      insert: (license) => ready().then(() => licenses.insert(license)),
-      update: (key, mutate) => ready().then(() => licenses.update(key, mutate)),
+      get: (key) => reconciledThen(() => licenses.get(key)),
+      getByPurchase: (source, id) => reconciledThen(() => licenses.getByPurchase(source, id)),
+      insert: (license) => reconciledThen(() => licenses.insert(license)),
+      update: (key, mutate) => reconciledThen(() => licenses.update(key, mutate)),
       list: (filter) => after(ready, () => licenses.list(filter)),
       close: () => licenses.close(),
     },
     purchases: {
-      append: (record) => ready().then(() => purchases.append(record)),
-      has: (record) => ready().then(() => purchases.has(record)),
+      append: (record) => reconciledThen(() => purchases.append(record)),
+      has: (record) => reconciledThen(() => purchases.has(record)),
       scan: (filter) => after(ready, () => purchases.scan(filter)),
       close: () => purchases.close(),
     },
