@@ -92,6 +92,7 @@ export {
   normalizeStripeEvent,
   type StripeCheckoutSession,
   type StripeNormalizeOptions,
+  type StripePayment,
   safeNormalizeStripeEvent,
 } from './normalizers/stripe.js';
 export { matchesAuditFilter, matchesLicenseFilter } from './ports/filters.js';

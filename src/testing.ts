@@ -31,8 +31,12 @@ export {
 } from './testing/webhook-requests/gumroad.js';
 export {
   type LemonSqueezyOrderInput,
+  type LemonSqueezySubscriptionInput,
+  type LemonSqueezySubscriptionPaymentInput,
   type LemonSqueezyWebhookRequestOptions,
   lemonSqueezyOrderCreatedEvent,
+  lemonSqueezySubscriptionCreatedEvent,
+  lemonSqueezySubscriptionPaymentEvent,
   lemonSqueezyWebhookRequest,
 } from './testing/webhook-requests/lemon-squeezy.js';
 export {

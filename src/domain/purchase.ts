@@ -13,7 +13,8 @@ export type PurchaseEventType =
   | 'renewal'
   | 'cancellation'
   | 'subscription_ended'
-  | 'subscription_restarted';
+  | 'subscription_restarted'
+  | 'subscription_created';
 
 /** The event types, in rulebook order. */
 export const purchaseEventTypes: readonly PurchaseEventType[] = [
@@ -27,6 +28,7 @@ export const purchaseEventTypes: readonly PurchaseEventType[] = [
   'cancellation',
   'subscription_ended',
   'subscription_restarted',
+  'subscription_created',
 ];
 
 /** One sale as every store's webhook normalizes to it. Money is integer minor units of `currency`. */

@@ -97,7 +97,11 @@ export class PurchaseEventHandler {
   /** Stores a new license (idempotent on its sale), records it and emails it. */
   async issue(candidate: License, event: PurchaseEvent | null, actor: string): Promise<PurchaseEventResult> {
     const { storage, audit, delivery } = this.#o;
-    const { license, created } = await storage.licenses.insert(candidate);
+    const inserted = await storage.licenses.insert(candidate);
+    const created = inserted.created;
+    const license = created
+      ? inserted.license
+      : await this.#linkSubscription(inserted.license, candidate.subscriptionId);
     const firstRecord = await audit.recordLicenseAction('created', license.key, {
       id: createdRecordId(license),
       reason: event ? `${event.purchase.source} ${event.type}` : 'manual',
@@ -110,6 +114,19 @@ export class PurchaseEventHandler {
         ? license
         : await delivery.deliver(license, event?.purchase ?? null, actor);
     return { action: license.status === 'active' ? 'created' : license.status, license: delivered };
+  }
+
+  /**
+   * A later event of a sale that names the sale's subscription (Lemon Squeezy's `subscription_created`,
+   * which comes beside an `order_created` that names none) links it to the license, so renewals and
+   * cancellations find it. A license linked to a subscription already keeps it.
+   */
+  async #linkSubscription(license: License, subscriptionId: string | null): Promise<License> {
+    if (subscriptionId === null || license.subscriptionId !== null) return license;
+    const linked = await this.#o.storage.licenses.update(license.key, (current) =>
+      current.subscriptionId === null ? { ...current, subscriptionId } : current,
+    );
+    return linked ?? license;
   }
 
   /** A redelivered sale also retries an email that failed before. */

@@ -24,7 +24,9 @@ export type PurchasePolicyOverrides = Partial<Record<PurchaseEventType, Purchase
  * The default rulebook: a sale creates; a refund revokes ('refunded'); a partial refund is recorded
  * only; a dispute suspends ('disputed') until it is won (reinstate) or lost (revoke, 'chargeback');
  * a renewal extends; a cancellation is recorded (access runs to the end of the paid term); a
- * subscription that ends expires now; a restarted one is reinstated.
+ * subscription that ends expires now; a restarted one is reinstated. A subscription created for a sale
+ * (Lemon Squeezy sends it beside the order) creates like a sale: it finds the sale's license, when
+ * the order came first, and links the subscription to it; it is not a payment.
  */
 export const defaultPurchasePolicy: PurchasePolicy = Object.freeze({
   sale: { action: 'create' },
@@ -37,6 +39,7 @@ export const defaultPurchasePolicy: PurchasePolicy = Object.freeze({
   cancellation: { action: 'record' },
   subscription_ended: { action: 'expire' },
   subscription_restarted: { action: 'reinstate' },
+  subscription_created: { action: 'create' },
 });
 
 /** The default rulebook with `overrides` applied. */

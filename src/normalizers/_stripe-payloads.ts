@@ -61,6 +61,8 @@ export const chargeEvent = event(
     payment_intent: nullableId,
     billing_details: z.object({ email: z.string().nullish(), name: z.string().nullish() }).nullish(),
     receipt_email: z.string().nullish(),
+    /** API versions before 2025-03-31: the invoice the charge paid, `null` for none; absent since. */
+    invoice: z.string().nullish(),
     metadata,
   }),
 );

@@ -16,7 +16,11 @@ const buyer = {
 };
 
 /** A webhook body: `meta` plus one JSON:API resource whose `type` and attributes match. */
-const envelope = <A extends z.ZodType>(events: readonly [string, ...string[]], type: string, attributes: A) =>
+const envelope = <const E extends readonly [string, ...string[]], A extends z.ZodType>(
+  events: E,
+  type: string,
+  attributes: A,
+) =>
   z.object({
     meta: z.object({ event_name: z.enum(events), test_mode: z.boolean().optional() }),
     data: z.object({ type: z.literal(type), id: z.string().min(1), attributes }),
@@ -43,7 +47,7 @@ const orderEvent = envelope(
 );
 
 const subscriptionEvent = envelope(
-  ['subscription_cancelled', 'subscription_expired'],
+  ['subscription_created', 'subscription_cancelled', 'subscription_expired'],
   'subscriptions',
   z.object({
     ...buyer,
@@ -51,8 +55,15 @@ const subscriptionEvent = envelope(
     product_id: numericId,
     product_name: z.string(),
     variant_name: z.string().nullish(),
+    first_subscription_item: z.object({ quantity: z.int().min(1).optional() }).nullish(),
   }),
 );
+
+const subscriptionTypes = {
+  subscription_created: 'subscription_created',
+  subscription_cancelled: 'cancellation',
+  subscription_expired: 'subscription_ended',
+} as const satisfies Record<z.infer<typeof subscriptionEvent>['meta']['event_name'], PurchaseEventType>;
 
 const invoiceEvent = envelope(
   ['subscription_payment_success'],
@@ -77,11 +88,15 @@ const eventName = z.object({ meta: z.object({ event_name: z.string() }) });
  * - `subscription_payment_success` → `renewal` for `billing_reason: renewal` only (`initial` is the
  *   order's sale). The invoice names no order and no product, so `saleId` = the subscription id and
  *   the product is `'unknown'`: the license is found by `subscriptionId`.
+ * - `subscription_created` → `subscription_created`: Lemon Squeezy sends it beside the order's
+ *   `order_created`, and it is the only event naming both the order and the subscription, so the
+ *   manager links the subscription to the order's license (or creates the license, when it comes
+ *   first) and renewals find it. Quantity: `first_subscription_item.quantity` (1 when absent).
  * - `subscription_cancelled` → `cancellation` (access runs to the period end);
- *   `subscription_expired` → `subscription_ended`. `saleId` = the subscription's `order_id`,
- *   `subscriptionId` = `data.id`; amount 0 in currency `XXX` (ISO 4217 "no currency": a
- *   subscription carries none).
- * - Everything else (`subscription_created`, `…_updated`, license-key events, …) → `null`.
+ *   `subscription_expired` → `subscription_ended`.
+ * - For the three subscription events: `saleId` = the subscription's `order_id`, `subscriptionId` =
+ *   `data.id`; amount 0 in currency `XXX` (ISO 4217 "no currency": a subscription carries none).
+ * - Everything else (`subscription_updated`, license-key events, …) → `null`.
  *
  * Lemon Squeezy sends no event id, so `eventId` is derived from the payload:
  * `lemonsqueezy:<event_name>:<data.id>:<attributes.updated_at>` — identical for every redelivery of
@@ -98,6 +113,7 @@ export function normalizeLemonSqueezyEvent(payload: unknown): PurchaseEvent | nu
     case 'order_created':
     case 'order_refunded':
       return normalizeWith('Lemon Squeezy', orderEvent, payload, fromOrder);
+    case 'subscription_created':
     case 'subscription_cancelled':
     case 'subscription_expired':
       return normalizeWith('Lemon Squeezy', subscriptionEvent, payload, fromSubscription);
@@ -174,20 +190,17 @@ function fromOrder(parsed: z.infer<typeof orderEvent>): PurchaseEvent | null {
 
 function fromSubscription(parsed: z.infer<typeof subscriptionEvent>): PurchaseEvent {
   const subscription = parsed.data.attributes;
-  return toEvent(
-    parsed,
-    parsed.meta.event_name === 'subscription_cancelled' ? 'cancellation' : 'subscription_ended',
-    {
-      saleId: subscription.order_id,
-      productId: subscription.product_id,
-      productName: subscription.product_name,
-      tier: subscription.variant_name ?? null,
-      amount: 0,
-      currency: 'XXX',
-      isRecurring: true,
-      subscriptionId: parsed.data.id,
-    },
-  );
+  return toEvent(parsed, subscriptionTypes[parsed.meta.event_name], {
+    saleId: subscription.order_id,
+    productId: subscription.product_id,
+    productName: subscription.product_name,
+    tier: subscription.variant_name ?? null,
+    quantity: subscription.first_subscription_item?.quantity ?? 1,
+    amount: 0,
+    currency: 'XXX',
+    isRecurring: true,
+    subscriptionId: parsed.data.id,
+  });
 }
 
 function fromInvoice(parsed: z.infer<typeof invoiceEvent>): PurchaseEvent | null {

@@ -33,6 +33,22 @@ export interface StripeNormalizeOptions {
    * session. A string also names the product of later events whose object has no `metadata.product_id`.
    */
   productId?: string | ((session: StripeCheckoutSession) => string);
+  /**
+   * The subscription a refunded or disputed charge paid for, when the caller looked it up (the
+   * `stripe()` provider's `resolveSubscription` does): charges and disputes do not name it, and the
+   * license of a subscription is keyed by it.
+   */
+  subscriptionId?: string;
+}
+
+/** The payment behind a refund or dispute, for looking up the subscription it paid for. */
+export interface StripePayment {
+  /** The charge (`ch_…`). */
+  chargeId: string;
+  /** Its payment intent (`pi_…`), when it has one. */
+  paymentIntentId: string | null;
+  /** The invoice it paid (`in_…`): sent on charges by API versions before 2025-03-31 only. */
+  invoiceId: string | null;
 }
 
 const unknownProduct = 'unknown';
@@ -63,7 +79,9 @@ const eventType = z.object({ type: z.string() });
  * - `charge.dispute.created` → `dispute`; `charge.dispute.closed` → `dispute_won` for `won` and for
  *   `warning_closed` (an inquiry that ended without a chargeback must lift the suspension),
  *   `dispute_lost` for `lost`, `null` otherwise. Amount: the disputed amount.
- *   Refunds and disputes carry `saleId` = the `payment_intent` (the charge id without one).
+ *   Refunds and disputes carry `saleId` = the `payment_intent` (the charge id without one), and
+ *   the `subscriptionId` option when given (`isRecurring` then), so a refunded subscription payment
+ *   finds the license keyed by its subscription.
  * - `invoice.paid` → `renewal` only for `billing_reason: subscription_cycle` (`subscription_create`
  *   is the checkout's sale; updates and manual invoices → `null`). Subscription from
  *   `parent.subscription_details.subscription` (API ≥ 2025-03-31) or `subscription` (older);
@@ -104,6 +122,27 @@ export function normalizeStripeEvent(
 
 /** {@link normalizeStripeEvent} returning `{ success, data | error }` instead of throwing. */
 export const safeNormalizeStripeEvent = safeVariant(normalizeStripeEvent);
+
+/**
+ * The payment of a `charge.refunded` or `charge.dispute.*` event, whose subscription only Stripe's
+ * API knows; `null` for other events, malformed ones, and charges that paid no invoice (`invoice:
+ * null`, sent by API versions before 2025-03-31). Lets the provider look up only what it must.
+ */
+export function stripePaymentToResolve(input: unknown): StripePayment | null {
+  const type = eventType.safeParse(input).data?.type;
+  if (type === 'charge.refunded') {
+    const charge = chargeEvent.safeParse(input).data?.data.object;
+    if (!charge || charge.invoice === null) return null;
+    return { chargeId: charge.id, paymentIntentId: charge.payment_intent, invoiceId: charge.invoice ?? null };
+  }
+  if (type === 'charge.dispute.created' || type === 'charge.dispute.closed') {
+    const dispute = disputeEvent.safeParse(input).data?.data.object;
+    return dispute
+      ? { chargeId: dispute.charge, paymentIntentId: dispute.payment_intent, invoiceId: null }
+      : null;
+  }
+  return null;
+}
 
 type Envelope = { id: string; created: number; livemode: boolean };
 type Options = StripeNormalizeOptions;
@@ -187,8 +226,14 @@ function fromCharge(parsed: Charge, options: Options): PurchaseEvent {
       email: charge.billing_details?.email ?? charge.receipt_email ?? '',
       customerName: charge.billing_details?.name ?? '',
       customerId: charge.customer,
+      ...subscriptionOf(options),
     },
   );
+}
+
+/** The purchase fields of a refund or dispute of a subscription payment, when the caller named it. */
+function subscriptionOf(options: Options): Partial<Purchase> {
+  return options.subscriptionId ? { isRecurring: true, subscriptionId: options.subscriptionId } : {};
 }
 
 const disputeOutcomes: ReadonlyMap<string, PurchaseEventType> = new Map([
@@ -206,6 +251,7 @@ function fromDispute(parsed: Dispute, options: Options): PurchaseEvent | null {
     productId: laterProduct(dispute.metadata, options),
     amount: dispute.amount,
     currency: dispute.currency,
+    ...subscriptionOf(options),
   });
 }
 

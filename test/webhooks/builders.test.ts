@@ -21,6 +21,8 @@ import {
   gumroadPingRequest,
   gumroadSaleFields,
   lemonSqueezyOrderCreatedEvent,
+  lemonSqueezySubscriptionCreatedEvent,
+  lemonSqueezySubscriptionPaymentEvent,
   lemonSqueezyWebhookRequest,
   memoryMailer,
   paddleTransactionCompletedEvent,
@@ -220,6 +222,44 @@ describe('lemonSqueezyWebhookRequest', () => {
         amount: 2900,
       }),
     });
+  });
+
+  it('builds subscription_created and subscription_payment_success bodies the provider reads', async () => {
+    const provider = lemonSqueezy({ signingSecret: lemonSecret });
+    const started = lemonSqueezySubscriptionCreatedEvent({
+      email: 'Ada@Example.com',
+      orderId: 5001,
+      subscriptionId: 6001,
+      productId: 301,
+      quantity: 2,
+      createdAt: now,
+    });
+    expect(await provider.parse(await lemonSqueezyWebhookRequest(started, lemonSecret))).toMatchObject({
+      type: 'subscription_created',
+      eventId: `lemonsqueezy:subscription_created:6001:${at}`,
+      purchase: {
+        saleId: '5001',
+        subscriptionId: '6001',
+        productId: '301',
+        quantity: 2,
+        email: 'ada@example.com',
+      },
+    });
+    const paid = (billingReason?: string) =>
+      lemonSqueezySubscriptionPaymentEvent({
+        email: 'ada@example.com',
+        subscriptionId: 6001,
+        invoiceId: 8001,
+        billingReason,
+        total: 900,
+        currency: 'eur',
+        createdAt: now,
+      });
+    expect(await provider.parse(await lemonSqueezyWebhookRequest(paid(), lemonSecret))).toMatchObject({
+      type: 'renewal',
+      purchase: { saleId: '6001', subscriptionId: '6001', amount: 900, currency: 'EUR' },
+    });
+    expect(await provider.parse(await lemonSqueezyWebhookRequest(paid('initial'), lemonSecret))).toBeNull();
   });
 
   it('signs the raw body (independent HMAC) and names the event', async () => {

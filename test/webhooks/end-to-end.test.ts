@@ -1,122 +1,44 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type AuditRecord,
-  type Clock,
-  createWebhookHandler,
-  gumroad,
-  type License,
-  LicenseManager,
-  lemonSqueezy,
-  type PlanResolver,
-  paddle,
-  paypal,
-  type Storage,
-  stripe,
-  type WebhookProvider,
-} from '../../src/index.js';
 import { fileStorage } from '../../src/node.js';
 import {
   type FakeClock,
-  fakeClock,
   gumroadPingRequest,
   gumroadSaleFields,
   lemonSqueezyOrderCreatedEvent,
   lemonSqueezyWebhookRequest,
-  memoryMailer,
-  type PayPalTestCredentials,
   paddleTransactionCompletedEvent,
   paddleWebhookRequest,
   paypalCaptureCompletedEvent,
-  paypalTestCredentials,
   paypalWebhookRequest,
   stripeCheckoutCompletedEvent,
   stripeEvent,
   stripeWebhookRequest,
 } from '../../src/testing.js';
-import { TempDirs } from '../helpers/temp-dir.js';
+import {
+  cleanUpE2E,
+  dayMs,
+  type E2E,
+  email,
+  gumroadToken,
+  lemonSecret,
+  onCleanup,
+  paddleSecret,
+  paypalCredentials,
+  renewalInvoice,
+  type Store,
+  setup,
+  stripeSecret,
+  subscribe,
+  thirtyDays,
+  webhookId,
+} from './_e2e.js';
 
 /**
  * Webhooks end to end on real files: signed requests from the `licensekit/testing` builders, through
- * `createWebhookHandler` and a `LicenseManager` on `fileStorage()` in a temp dir.
+ * `createWebhookHandler` and a `LicenseManager` on `fileStorage()` in a temp dir (see `_e2e.ts`).
  */
 
-const stripeSecret = 'whsec_e2e_secret';
-const lemonSecret = 'ls_e2e_secret';
-const paddleSecret = 'pdl_ntfset_e2e_secret';
-const gumroadToken = 'gumroad-e2e-token-0123456789abcdef';
-const webhookId = 'WH-E2E-0001';
-const email = 'ada@example.com';
-const dayMs = 86_400_000;
-
-const dirs = new TempDirs();
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-  await dirs.removeAll();
-});
-
-let credentials: Promise<PayPalTestCredentials> | undefined;
-const paypalCredentials = () => {
-  credentials ??= paypalTestCredentials();
-  return credentials;
-};
-
-type ProviderFactory = (clock: Clock) => Promise<WebhookProvider> | WebhookProvider;
-
-const providers = {
-  stripe: (clock: Clock) => stripe({ signingSecret: stripeSecret, clock }),
-  gumroad: () => gumroad({ token: gumroadToken, sellerId: 'seller-1' }),
-  lemonsqueezy: () => lemonSqueezy({ signingSecret: lemonSecret }),
-  paddle: (clock: Clock) => paddle({ secret: paddleSecret, clock }),
-  paypal: async () =>
-    paypal({ webhookId, verify: { getCertificate: (await paypalCredentials()).getCertificate } }),
-} satisfies Record<string, ProviderFactory>;
-type Store = keyof typeof providers;
-
-/** A handler on fresh files, with its manager, clock, mailer and ways to read what was written. */
-async function setup(store: Store, options: { plans?: PlanResolver } = {}) {
-  const dir = await dirs.make('webhooks-e2e');
-  const storage: Storage = fileStorage({ dir });
-  const clock = fakeClock('2025-03-01T10:00:00.000Z');
-  const mailer = memoryMailer();
-  const manager = new LicenseManager({ storage, clock, mailer, plans: options.plans });
-  closers.push(() => manager.close());
-  const failures: unknown[] = [];
-  const handle = createWebhookHandler({
-    provider: await providers[store](clock),
-    manager,
-    onError: (error) => failures.push(error),
-  });
-  const records = async (): Promise<AuditRecord[]> => {
-    const all: AuditRecord[] = [];
-    for await (const record of storage.purchases.scan()) all.push(record);
-    return all;
-  };
-  const licenses = async (): Promise<License[]> => {
-    const all: License[] = [];
-    for await (const license of storage.licenses.list()) all.push(license);
-    return all;
-  };
-  /** Sends `request` and returns the status and JSON answer; a 5xx fails with the error behind it. */
-  const send = async (
-    request: Request,
-  ): Promise<{ status: number; action?: string; licenseKey?: string }> => {
-    const response = await handle(request);
-    const body = (await response.json()) as { action?: string; licenseKey?: string };
-    if (response.status >= 500) throw new Error(`${response.status}: ${String(failures.at(-1))}`);
-    return { status: response.status, ...body };
-  };
-  /** The bytes of every data file (the lock file aside), to prove a request wrote nothing. */
-  const files = async (): Promise<Record<string, string>> => {
-    const names = (await readdir(dir)).filter((name) => name !== '.lock').sort();
-    return Object.fromEntries(
-      await Promise.all(names.map(async (name) => [name, await readFile(join(dir, name), 'utf8')] as const)),
-    );
-  };
-  return { dir, storage, clock, mailer, manager, handle, send, records, licenses, files, failures };
-}
+afterEach(cleanUpE2E);
 
 /** One sale per store, as its builder makes it, and how to sign it (and any later event) now. */
 interface StoreSale {
@@ -274,7 +196,7 @@ describe.each(stores)('%s end to end on fileStorage()', (store) => {
     // And so on disk: a fresh storage on the same files sees exactly one license.
     await e2e.manager.close();
     const reopened = fileStorage({ dir: e2e.dir });
-    closers.push(async () => {
+    onCleanup(async () => {
       await reopened.licenses.close();
       await reopened.purchases.close();
     });
@@ -394,43 +316,8 @@ async function malformed(store: Store, clock: FakeClock): Promise<Request> {
   }
 }
 
-/** A Stripe `invoice.paid` for the second period of `sub_1`, created at `created`. */
-function renewalInvoice(created: Date) {
-  return stripeEvent(
-    'invoice.paid',
-    {
-      id: 'in_1',
-      billing_reason: 'subscription_cycle',
-      amount_paid: 1000,
-      currency: 'usd',
-      customer: 'cus_1',
-      customer_email: email,
-      customer_name: 'Ada',
-      parent: { subscription_details: { subscription: 'sub_1', metadata: { product_id: 'app' } } },
-    },
-    { created },
-  );
-}
-
-/** A 30-day subscription sold at the clock's time; resolves to its license key and first expiry. */
-async function subscribe(e2e: Awaited<ReturnType<typeof setup>>) {
-  const subscription = stripeCheckoutCompletedEvent({
-    email,
-    productId: 'app',
-    subscription: 'sub_1',
-    created: e2e.clock(),
-  });
-  const { licenseKey } = await e2e.send(
-    await stripeWebhookRequest(subscription, stripeSecret, { timestamp: e2e.clock() }),
-  );
-  const license = await e2e.manager.getLicense(licenseKey!);
-  return { licenseKey: licenseKey!, expiresAt: Date.parse(license!.expiresAt!) };
-}
-
-const thirtyDays = { plans: () => ({ durationDays: 30, maxDevices: 1 }) };
-
 /** Delivers `invoice` `n` times at once; resolves to the answers. */
-async function deliverConcurrently(e2e: Awaited<ReturnType<typeof setup>>, invoice: object, n: number) {
+async function deliverConcurrently(e2e: E2E, invoice: object, n: number) {
   const requests = await Promise.all(
     Array.from({ length: n }, () => stripeWebhookRequest(invoice, stripeSecret, { timestamp: e2e.clock() })),
   );

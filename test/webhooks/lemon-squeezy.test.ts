@@ -263,6 +263,45 @@ describe('normalizeLemonSqueezyEvent', () => {
     expect(expired?.type).toBe('subscription_ended');
   });
 
+  it('subscription_created names the order and the subscription, so the two can be linked', () => {
+    const started = {
+      ...subscription,
+      status: 'active',
+      cancelled: false,
+      ends_at: null,
+      first_subscription_item: { id: 9001, subscription_id: 6001, price_id: 501, quantity: 3 },
+    };
+    expect(
+      normalizeLemonSqueezyEvent(body('subscription_created', 'subscriptions', '6001', started)),
+    ).toEqual({
+      type: 'subscription_created',
+      eventId: 'lemonsqueezy:subscription_created:6001:2025-03-01T09:00:05.000000Z',
+      occurredAt: '2025-03-01T09:00:05.000000Z',
+      purchase: {
+        source: 'lemonsqueezy',
+        saleId: '5001',
+        email: 'ada@example.com',
+        customerName: 'Ada Buyer',
+        customerId: '901',
+        productId: '301',
+        productName: 'App',
+        tier: 'Pro',
+        amount: 0,
+        currency: 'XXX',
+        quantity: 3,
+        purchasedAt: '2025-03-01T09:00:00.000000Z',
+        isTest: false,
+        isRecurring: true,
+        subscriptionId: '6001',
+        sourceLicenseKey: null,
+      },
+    });
+    const withoutItem = normalizeLemonSqueezyEvent(
+      body('subscription_created', 'subscriptions', '6001', subscription),
+    );
+    expect(withoutItem?.purchase.quantity).toBe(1);
+  });
+
   it('keeps zero- and three-decimal currencies in minor units', () => {
     const yen = body('order_created', 'orders', '5003', order({ currency: 'jpy', total: 1500 }));
     expect(normalizeLemonSqueezyEvent(yen)?.purchase).toMatchObject({ amount: 1500, currency: 'JPY' });
@@ -305,7 +344,12 @@ describe('lemonSqueezy() provider', () => {
       body('subscription_expired', 'subscriptions', '6001', subscription),
       'subscription_ended',
     ],
-    ['subscription_created', body('subscription_created', 'subscriptions', '6001', subscription), null],
+    [
+      'subscription_created',
+      body('subscription_created', 'subscriptions', '6001', subscription),
+      'subscription_created',
+    ],
+    ['subscription_updated', body('subscription_updated', 'subscriptions', '6001', subscription), null],
   ];
 
   it.each(fixtures)('parses a signed %s', async (_, payload, type) => {

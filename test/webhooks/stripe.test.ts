@@ -2,7 +2,12 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isLicenseKitError, NormalizationError } from '../../src/domain/errors.js';
-import { normalizeStripeEvent, safeNormalizeStripeEvent } from '../../src/normalizers/stripe.js';
+import {
+  normalizeStripeEvent,
+  type StripePayment,
+  safeNormalizeStripeEvent,
+  stripePaymentToResolve,
+} from '../../src/normalizers/stripe.js';
 import { hmacSha256Hex } from '../../src/webhooks/_crypto.js';
 import { stripe } from '../../src/webhooks/providers/stripe.js';
 import { verifyStripeSignature } from '../../src/webhooks/stripe-signature.js';
@@ -334,6 +339,44 @@ describe('normalizeStripeEvent', () => {
     expect(second).toMatchObject({ type: 'partial_refund', purchase: { amount: 2000 } });
   });
 
+  it('a refund or dispute takes the subscription the caller resolved, so it finds the subscription’s license', () => {
+    const refund = normalizeStripeEvent(stripeEvent('charge.refunded', charge()), {
+      subscriptionId: 'sub_A1',
+    });
+    expect(refund?.purchase).toMatchObject({ saleId: 'pi_A1', subscriptionId: 'sub_A1', isRecurring: true });
+    const disputed = normalizeStripeEvent(stripeEvent('charge.dispute.created', dispute('needs_response')), {
+      subscriptionId: 'sub_A1',
+    });
+    expect(disputed?.purchase).toMatchObject({
+      saleId: 'pi_A1',
+      subscriptionId: 'sub_A1',
+      isRecurring: true,
+    });
+    const oneOff = normalizeStripeEvent(stripeEvent('charge.refunded', charge()));
+    expect(oneOff?.purchase).toMatchObject({ subscriptionId: null, isRecurring: false });
+  });
+
+  it('names the payment to resolve only for refunds and disputes that may have paid an invoice', () => {
+    const payment = (event: unknown) => stripePaymentToResolve(event);
+    // API 2025-03-31 and later: charges no longer name their invoice.
+    expect(payment(stripeEvent('charge.refunded', charge()))).toEqual({
+      chargeId: 'ch_A1',
+      paymentIntentId: 'pi_A1',
+      invoiceId: null,
+    });
+    // Earlier versions name it, or say there is none.
+    expect(payment(stripeEvent('charge.refunded', charge({ invoice: 'in_A1' })))?.invoiceId).toBe('in_A1');
+    expect(payment(stripeEvent('charge.refunded', charge({ invoice: null })))).toBeNull();
+    expect(payment(stripeEvent('charge.dispute.closed', dispute('won')))).toEqual({
+      chargeId: 'ch_A1',
+      paymentIntentId: 'pi_A1',
+      invoiceId: null,
+    });
+    expect(payment(stripeEvent('checkout.session.completed', session()))).toBeNull();
+    expect(payment(stripeEvent('charge.refunded', { id: 'ch_broken' }))).toBeNull();
+    expect(payment('not an event')).toBeNull();
+  });
+
   it('charge.dispute.created is a dispute; closed maps won, lost and a closed inquiry', () => {
     expect(
       normalizeStripeEvent(stripeEvent('charge.dispute.created', dispute('needs_response'))),
@@ -442,6 +485,45 @@ describe('stripe() provider', () => {
     const rotated = stripe({ signingSecret: ['whsec_new', secret], productId: 'fallback', clock: () => now });
     const body = JSON.stringify(stripeEvent('checkout.session.completed', session({ metadata: {} })));
     expect((await rotated.parse(request(body)))?.purchase.productId).toBe('fallback');
+  });
+
+  it('resolveSubscription: asked for refunds and disputes only, its answer links the subscription', async () => {
+    const asked: StripePayment[] = [];
+    const resolving = stripe({
+      signingSecret: secret,
+      clock: () => now,
+      resolveSubscription: async (payment) => {
+        asked.push(payment);
+        return payment.paymentIntentId === 'pi_A1' ? 'sub_A1' : null;
+      },
+    });
+    const parse = (event: object) => resolving.parse(request(JSON.stringify(event)));
+    expect(
+      (await parse(stripeEvent('charge.refunded', charge({ invoice: 'in_A1' }))))?.purchase,
+    ).toMatchObject({
+      saleId: 'pi_A1',
+      subscriptionId: 'sub_A1',
+    });
+    const disputed = await parse(stripeEvent('charge.dispute.created', dispute('needs_response')));
+    expect(disputed?.purchase).toMatchObject({ subscriptionId: 'sub_A1' });
+    const oneOff = charge({ id: 'ch_B1', payment_intent: 'pi_B1' });
+    expect((await parse(stripeEvent('charge.refunded', oneOff)))?.purchase.subscriptionId).toBeNull();
+    await parse(stripeEvent('charge.refunded', charge({ invoice: null })));
+    await parse(stripeEvent('checkout.session.completed', session()));
+    await parse(stripeEvent('invoice.paid', invoice()));
+    expect(asked).toEqual([
+      { chargeId: 'ch_A1', paymentIntentId: 'pi_A1', invoiceId: 'in_A1' },
+      { chargeId: 'ch_A1', paymentIntentId: 'pi_A1', invoiceId: null },
+      { chargeId: 'ch_B1', paymentIntentId: 'pi_B1', invoiceId: null },
+    ]);
+    const failing = stripe({
+      signingSecret: secret,
+      clock: () => now,
+      resolveSubscription: () => Promise.reject(new Error('Stripe API unavailable')),
+    });
+    await expect(
+      failing.parse(request(JSON.stringify(stripeEvent('charge.refunded', charge())))),
+    ).rejects.toThrow('Stripe API unavailable');
   });
 
   it('refuses a missing or whitespace-padded secret at construction', () => {

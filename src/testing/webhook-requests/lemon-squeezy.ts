@@ -101,6 +101,103 @@ export function lemonSqueezyOrderCreatedEvent(input: LemonSqueezyOrderInput) {
   };
 }
 
+/** Input of {@link lemonSqueezySubscriptionCreatedEvent}. */
+export interface LemonSqueezySubscriptionInput {
+  email: string;
+  /** The order that bought the subscription (`order_id`, a number in Lemon Squeezy's payloads). */
+  orderId: string | number;
+  /** `data.id`. Default: a random number. */
+  subscriptionId?: string | number;
+  productId: number | string;
+  productName?: string;
+  variantName?: string;
+  /** `first_subscription_item.quantity`. Default 1. */
+  quantity?: number;
+  customerName?: string;
+  /** `created_at` and `updated_at`. Default: now. */
+  createdAt?: Date | string;
+  testMode?: boolean;
+}
+
+/**
+ * The body of a Lemon Squeezy `subscription_created` webhook, which comes beside the order's
+ * `order_created`. Its cancellation and end: the same body with `meta.event_name`
+ * `subscription_cancelled` or `subscription_expired` and a later `updated_at`.
+ */
+export function lemonSqueezySubscriptionCreatedEvent(input: LemonSqueezySubscriptionInput) {
+  const at = isoOf(input.createdAt);
+  const testMode = input.testMode ?? false;
+  const id = String(input.subscriptionId ?? randomNumber());
+  return {
+    meta: { event_name: 'subscription_created', test_mode: testMode },
+    data: {
+      type: 'subscriptions',
+      id,
+      attributes: {
+        customer_id: randomNumber(),
+        order_id: input.orderId,
+        product_id: input.productId,
+        product_name: input.productName ?? String(input.productId),
+        variant_name: input.variantName ?? null,
+        user_name: input.customerName ?? '',
+        user_email: input.email,
+        status: 'active',
+        cancelled: false,
+        first_subscription_item: { quantity: input.quantity ?? 1 },
+        created_at: at,
+        updated_at: at,
+        test_mode: testMode,
+      },
+    },
+  };
+}
+
+/** Input of {@link lemonSqueezySubscriptionPaymentEvent}. */
+export interface LemonSqueezySubscriptionPaymentInput {
+  email: string;
+  subscriptionId: string | number;
+  /** `data.id`, the subscription invoice. Default: a random number. */
+  invoiceId?: string | number;
+  /** `renewal` (default) or `initial` (the first payment, which is the order's sale). */
+  billingReason?: string;
+  /** `total` in minor units. Default 1000. */
+  total?: number;
+  /** Default `USD`. */
+  currency?: string;
+  /** `created_at` and `updated_at`. Default: now. */
+  createdAt?: Date | string;
+  testMode?: boolean;
+}
+
+/** The body of a Lemon Squeezy `subscription_payment_success` webhook: by default a renewal. */
+export function lemonSqueezySubscriptionPaymentEvent(input: LemonSqueezySubscriptionPaymentInput) {
+  const at = isoOf(input.createdAt);
+  const testMode = input.testMode ?? false;
+  const total = input.total ?? 1000;
+  return {
+    meta: { event_name: 'subscription_payment_success', test_mode: testMode },
+    data: {
+      type: 'subscription-invoices',
+      id: String(input.invoiceId ?? randomNumber()),
+      attributes: {
+        subscription_id: input.subscriptionId,
+        customer_id: randomNumber(),
+        user_name: '',
+        user_email: input.email,
+        billing_reason: input.billingReason ?? 'renewal',
+        currency: input.currency ?? 'USD',
+        status: 'paid',
+        subtotal: total,
+        total,
+        refunded: false,
+        created_at: at,
+        updated_at: at,
+        test_mode: testMode,
+      },
+    },
+  };
+}
+
 function eventNameOf(payload: WebhookBody): string | undefined {
   let value: unknown = payload;
   if (typeof payload === 'string' || payload instanceof Uint8Array) {
