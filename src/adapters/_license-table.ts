@@ -10,8 +10,11 @@ import type { LicenseFilter, LicenseMutation } from '../ports/storage.js';
  */
 export class LicenseTable {
   readonly #byKey = new Map<string, License>();
-  /** Sale → key index: a license's sale never changes, so replacing a license touches `#byKey` only. */
-  readonly #byPurchase = new Map<string, string>();
+  /**
+   * Sale → key index: a license's sale never changes, so replacing a license touches `#byKey` only.
+   * Built on the first lookup by sale, not while a store loads its file: validations never need it.
+   */
+  #byPurchase: Map<string, string> | null = null;
 
   get size(): number {
     return this.#byKey.size;
@@ -23,7 +26,7 @@ export class LicenseTable {
   }
 
   getByPurchase(source: string, purchaseId: string): License | null {
-    const key = this.#byPurchase.get(purchaseIndex(source, purchaseId));
+    const key = this.#purchases().get(purchaseIndex(source, purchaseId));
     return key === undefined ? null : (this.#byKey.get(key) ?? null);
   }
 
@@ -41,7 +44,7 @@ export class LicenseTable {
   put(license: License): License {
     const frozen = freezeLicense(license);
     const key = this.#byKey.has(frozen.key) ? frozen.key : licenseKeyIndex(frozen.key);
-    if (!this.#byKey.has(key))
+    if (this.#byPurchase !== null && !this.#byKey.has(key))
       this.#byPurchase.set(purchaseIndex(frozen.purchaseSource, frozen.purchaseId), key);
     this.#byKey.set(key, frozen);
     return frozen;
@@ -57,7 +60,18 @@ export class LicenseTable {
 
   clear(): void {
     this.#byKey.clear();
-    this.#byPurchase.clear();
+    this.#byPurchase = null;
+  }
+
+  /** The sale → key index, built from the table on first use. */
+  #purchases(): Map<string, string> {
+    if (this.#byPurchase === null) {
+      this.#byPurchase = new Map();
+      for (const [key, license] of this.#byKey) {
+        this.#byPurchase.set(purchaseIndex(license.purchaseSource, license.purchaseId), key);
+      }
+    }
+    return this.#byPurchase;
   }
 }
 

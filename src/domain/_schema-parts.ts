@@ -1,18 +1,24 @@
 import { z } from 'zod';
 
+/** The text of an ISO-8601 UTC timestamp ending in `Z`, for checks that run without zod. */
+export const isoTimestampPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
 /** An ISO-8601 UTC timestamp ending in `Z`, as every licensekit record stores time. */
 export const isoTimestamp = z
   .string()
-  .regex(
-    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/,
-    'expected an ISO-8601 UTC timestamp ending in Z',
-  );
+  .regex(isoTimestampPattern, 'expected an ISO-8601 UTC timestamp ending in Z');
+
+/** The most characters (code points) of an id-like string. */
+export const shortTextMax = 256;
+
+/** The most characters (code points) of a human-written string. */
+export const longTextMax = 2048;
 
 /** A non-empty string after trimming, at most 256 characters: ids, keys, emails, product ids. */
-export const nonEmpty = z.string().trim().min(1).max(256);
+export const nonEmpty = z.string().trim().min(1).max(shortTextMax);
 
 /** An id-like string of at most 256 characters (may be empty). */
-export const shortText = z.string().max(256);
+export const shortText = z.string().max(shortTextMax);
 
 /** A human-written string (names, reasons) of at most 2,048 characters. */
-export const longText = z.string().max(2048);
+export const longText = z.string().max(longTextMax);

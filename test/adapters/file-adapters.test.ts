@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,33 @@ describe('fileStorage reconciles a crash between its two files on open', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('a stored license the schema accepts only trimmed', () => {
+  const formats = [
+    { name: 'licenses.json', open: (path: string) => jsonFileLicenseStore({ path }) },
+    { name: 'licenses.jsonl', open: (path: string) => jsonlLicenseStore({ path }) },
+  ];
+  for (const { name, open } of formats) {
+    it(`${name}: opens with the trimmed record, as the schema returns it`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'licensekit-trimmed-'));
+      try {
+        const path = join(dir, name);
+        const license = licenseFixture();
+        const store = open(path);
+        await store.insert(license);
+        await store.close();
+        // Edited by hand: the stored key gained a trailing space.
+        writeFileSync(path, readFileSync(path, 'utf8').replace(`"${license.key}"`, `"${license.key} "`));
+
+        const reopened = open(path);
+        expect(await reopened.get(license.key)).toEqual(license);
+        await reopened.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
 });
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

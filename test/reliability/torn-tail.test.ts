@@ -130,10 +130,14 @@ describe('cutting a torn tail fails half-way', () => {
 });
 
 describe('a corrupt line in the middle of a JSONL file', () => {
-  const garbage = ['{"kind":"purch', '{"not":"a record"}'];
+  const garbage = [
+    '{"kind":"purch',
+    '{"not":"a record"}',
+    JSON.stringify({ ...licenseFixture(), customerName: 'n'.repeat(2049) }),
+  ];
 
   for (const bad of garbage) {
-    it(`purchases.jsonl line 3 = ${bad}: STORAGE_CORRUPT naming file and line; file untouched`, async () => {
+    it(`purchases.jsonl line 3 = ${bad.slice(0, 40)}: STORAGE_CORRUPT naming file and line; file untouched`, async () => {
       const dir = await dirs.make('corrupt-log');
       const path = join(dir, 'purchases.jsonl');
       const log = jsonlPurchaseLog({ path });
@@ -157,7 +161,7 @@ describe('a corrupt line in the middle of a JSONL file', () => {
       expect(await leftoverFiles(dir)).toEqual([]);
     });
 
-    it(`licenses.jsonl line 3 = ${bad}: STORAGE_CORRUPT naming file and line; file untouched`, async () => {
+    it(`licenses.jsonl line 3 = ${bad.slice(0, 40)}: STORAGE_CORRUPT naming file and line; file untouched`, async () => {
       const dir = await dirs.make('corrupt-journal');
       const path = join(dir, 'licenses.jsonl');
       const kept = licenseFixture();
@@ -241,6 +245,34 @@ describe('a corrupt licenses.json', () => {
       content: async () => {
         const { text } = await validDocument();
         return text.replace('"status":"active"', '"status":"bogus"');
+      },
+    },
+    {
+      name: 'a license over a bound (a 257-character key)',
+      code: 'STORAGE_CORRUPT',
+      content: async () => {
+        const { text, licenses } = await validDocument();
+        return text.replace(licenses[1]!.key, 'K'.repeat(257));
+      },
+    },
+    {
+      name: 'a license with a field the format does not have',
+      code: 'STORAGE_CORRUPT',
+      content: async () => {
+        const { text, licenses } = await validDocument();
+        return text.replace(`"key":"${licenses[2]!.key}"`, `"key":"${licenses[2]!.key}","admin":true`);
+      },
+    },
+    {
+      name: 'a device with a timestamp that is not UTC',
+      code: 'STORAGE_CORRUPT',
+      content: async () => {
+        const { text } = await validDocument();
+        const device = { hardwareId: 'hw', deviceName: null, activatedAt: '2025-01-01T00:00:00+02:00' };
+        return text.replace(
+          '"devices":[]',
+          `"devices":[${JSON.stringify({ ...device, lastSeenAt: device.activatedAt })}]`,
+        );
       },
     },
     {

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { StorageError } from '../../domain/errors.js';
-import { type License, licenseKeyIndex, licenseSchema } from '../../domain/license.js';
+import { isCanonicalLicense, type License, licenseKeyIndex, licenseSchema } from '../../domain/license.js';
 import type { LicenseStore } from '../../ports/storage.js';
 import type { LicenseTable } from '../_license-table.js';
 import { sweepTempFiles, writeFileAtomic } from './atomic-write.js';
@@ -141,7 +141,8 @@ class JsonLicenseFile implements LicenseFile {
     if (!Number.isSafeInteger(document.generation) || !Array.isArray(document.licenses)) {
       throw this.#corrupt('lacks "generation" or "licenses"');
     }
-    const list = document.licenses.map((value, i) => {
+    const list = document.licenses.map((value: unknown, i) => {
+      if (isCanonicalLicense(value)) return value;
       const result = licenseSchema.safeParse(value);
       if (result.success) return result.data;
       const issue = result.error.issues[0];

@@ -1,5 +1,5 @@
 import { StorageError } from '../../domain/errors.js';
-import { type License, licenseKeyIndex, licenseSchema } from '../../domain/license.js';
+import { isCanonicalLicense, type License, licenseKeyIndex, licenseSchema } from '../../domain/license.js';
 import type { LicenseStore } from '../../ports/storage.js';
 import type { LicenseTable } from '../_license-table.js';
 import { sweepTempFiles } from './atomic-write.js';
@@ -72,6 +72,7 @@ class JsonlLicenseFile implements LicenseFile {
   }
 
   #parse({ value, line }: JsonlLine): License {
+    if (isCanonicalLicense(value)) return value;
     const result = licenseSchema.safeParse(value);
     if (result.success) return result.data;
     const issue = result.error.issues[0];
