@@ -276,6 +276,14 @@ describe('a corrupt licenses.json', () => {
       },
     },
     {
+      name: 'two licenses with one key (in another case)',
+      code: 'STORAGE_CORRUPT',
+      content: async () => {
+        const { text, licenses } = await validDocument();
+        return text.replace(licenses[2]!.key, licenses[1]!.key.toLowerCase());
+      },
+    },
+    {
       name: 'a corrupt body under a header that says generation 0',
       code: 'STORAGE_CORRUPT',
       content: async () => {

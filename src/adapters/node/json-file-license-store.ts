@@ -64,6 +64,10 @@ class JsonLicenseFile implements LicenseFile {
     table.clear();
     this.#lines.clear();
     for (const license of licenses.list) table.put(license);
+    if (table.size !== licenses.list.length) {
+      table.clear();
+      throw this.#corrupt('has two licenses with one key');
+    }
     this.#generation = licenses.generation;
     return 'all';
   }
