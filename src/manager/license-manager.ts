@@ -1,5 +1,5 @@
 import { PurchaseAuditLog } from '../audit/purchase-audit-log.js';
-import { type Clock, systemClock } from '../domain/clock.js';
+import { type Clock, isoString, systemClock } from '../domain/clock.js';
 import { LicenseKitError } from '../domain/errors.js';
 import type { License, LicenseStatus } from '../domain/license.js';
 import { defaultLicenseKeyFormat, type LicenseKeyFormat } from '../domain/license-key.js';
@@ -139,26 +139,20 @@ export class LicenseManager {
   /** Validates a key for a device; binds a free seat to a new `hardwareId`. Never throws for a bad key. */
   async validate(key: string, request: ValidationRequest = {}): Promise<ValidationResult> {
     const now = this.#clock();
-    const checkedAt = now.toISOString();
-    const miss = (code: 'MALFORMED_KEY' | 'NOT_FOUND', detail: string): ValidationResult => ({
-      valid: false,
-      code,
-      detail,
-      license: null,
-      device: null,
-      checkedAt,
-    });
+    const checkedAt = isoString(now);
     checkValidationRequest(key, request);
     const normalized = this.#keys.normalize(key);
-    if (normalized === null)
-      return miss('MALFORMED_KEY', 'the key has a typo: its check symbol does not match');
-    if (normalized === '') return miss('NOT_FOUND', 'no key was given');
+    if (normalized === null) {
+      return missed('MALFORMED_KEY', 'the key has a typo: its check symbol does not match', checkedAt);
+    }
+    if (normalized === '') return missed('NOT_FOUND', 'no key was given', checkedAt);
     let check: LicenseCheck | undefined;
     const license = await this.#storage.licenses.update(normalized, (current) => {
-      check = checkLicense(current, request, now, () => this.#graceDays(current));
+      check = checkLicense(current, request, now, checkedAt, this.#graceDays);
       return check.next;
     });
-    if (license === null || check === undefined) return miss('NOT_FOUND', 'no license has this key');
+    if (license === null || check === undefined)
+      return missed('NOT_FOUND', 'no license has this key', checkedAt);
     if (check.bound) {
       await this.audit.recordLicenseAction('device_activated', license.key, {
         reason: check.device?.deviceName ?? null,
@@ -266,7 +260,8 @@ export class LicenseManager {
     };
   }
 
-  #graceDays(license: License): number {
+  /** The grace days of a license's plan; a field, so validations pass it without a new closure. */
+  readonly #graceDays = (license: License): number => {
     const plan = this.#plans({
       productId: license.productId,
       tier: null,
@@ -274,7 +269,7 @@ export class LicenseManager {
       quantity: 1,
     });
     return plan.graceDays ?? 0;
-  }
+  };
 
   async #existing(key: string): Promise<License> {
     const license = await this.getLicense(key);
@@ -306,6 +301,11 @@ export class LicenseManager {
     }
     return updated;
   }
+}
+
+/** The result of a validation whose key found no license. */
+function missed(code: 'MALFORMED_KEY' | 'NOT_FOUND', detail: string, checkedAt: string): ValidationResult {
+  return { valid: false, code, detail, license: null, device: null, checkedAt };
 }
 
 /** `days` after `from`, as an ISO timestamp. */

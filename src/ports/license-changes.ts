@@ -1,3 +1,4 @@
+import { isoTimestampPattern } from '../domain/_schema-parts.js';
 import type { License } from '../domain/license.js';
 
 /**
@@ -30,7 +31,16 @@ export function isTelemetryOnlyChange(current: License, next: License): boolean 
   return true;
 }
 
-const isoUtc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+/** The last timestamp {@link isIsoUtc} accepted: validations in one millisecond share their stamp. */
+let lastAccepted = '';
+
+/** Whether `value` is an ISO-8601 UTC timestamp; the pattern runs once per distinct stamp in a row. */
+function isIsoUtc(value: string): boolean {
+  if (value === lastAccepted) return true;
+  if (!isoTimestampPattern.test(value)) return false;
+  lastAccepted = value;
+  return true;
+}
 
 /**
  * A telemetry-only change (see {@link isTelemetryOnlyChange}) whose new values are well-formed.
@@ -42,9 +52,9 @@ export function isValidTelemetryChange(current: License, next: License): boolean
     isTelemetryOnlyChange(current, next) &&
     Number.isInteger(next.validationCount) &&
     next.validationCount >= 0 &&
-    (next.lastValidatedAt === null || isoUtc.test(next.lastValidatedAt)) &&
+    (next.lastValidatedAt === null || isIsoUtc(next.lastValidatedAt)) &&
     next.devices.every(
-      (device, i) => device.lastSeenAt === current.devices[i]!.lastSeenAt || isoUtc.test(device.lastSeenAt),
+      (device, i) => device.lastSeenAt === current.devices[i]!.lastSeenAt || isIsoUtc(device.lastSeenAt),
     )
   );
 }

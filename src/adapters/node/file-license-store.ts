@@ -6,7 +6,7 @@ import { GroupCommit, type Outcome } from '../_group-commit.js';
 import { applyMutation, LicenseTable } from '../_license-table.js';
 import { SerialQueue } from '../_serial-queue.js';
 import { type Fence, FileLock } from './file-lock.js';
-import { addTelemetry, applyTelemetry, subtractTelemetry, type Telemetry } from './telemetry.js';
+import { addTelemetry, applyTelemetry, mergeTelemetry, type Telemetry } from './telemetry.js';
 
 /** Options every file-backed license store accepts. */
 export interface FileLicenseStoreOptions {
@@ -57,7 +57,8 @@ class FileLicenseStore implements LicenseStore {
   readonly #refreshMs: number;
   readonly #flushMs: number;
   readonly #table = new LicenseTable();
-  readonly #pending = new Map<string, Telemetry>();
+  /** Telemetry recorded and not yet being written, by key. */
+  #pending = new Map<string, Telemetry>();
   readonly #commits = new GroupCommit<WriteOp, InsertResult | License | null | undefined>((ops) =>
     this.#commit(ops),
   );
@@ -104,7 +105,8 @@ class FileLicenseStore implements LicenseStore {
   }
 
   async update(key: string, mutate: LicenseMutation): Promise<License | null> {
-    await this.#ready();
+    // As in get: while the table is fresh the store is open and current, so validations skip #ready.
+    if (!this.#fresh) await this.#ready();
     const current = this.#table.get(key) ?? (await this.#recheck(() => this.#table.get(key)));
     if (current === null) return null;
     const next = applyMutation(current, mutate);
@@ -123,6 +125,7 @@ class FileLicenseStore implements LicenseStore {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     if (this.#staleTimer) clearTimeout(this.#staleTimer);
     this.#flushTimer = null;
+    await this.#commits.idle(); // a write in flight that fails puts its telemetry back in #pending
     if (this.#opened && this.#pending.size > 0) await this.#commits.submit({ kind: 'flush' });
     await this.#commits.idle();
     this.#closed = true;
@@ -189,8 +192,10 @@ class FileLicenseStore implements LicenseStore {
   #recordTelemetry(current: License, next: License): License {
     const key = licenseKeyIndex(current.key);
     this.#pending.set(key, addTelemetry(this.#pending.get(key), current, next));
-    this.#flushTimer ??= setTimeout(() => this.#flushTelemetry(), this.#flushMs);
-    this.#flushTimer.unref?.();
+    if (this.#flushTimer === null) {
+      this.#flushTimer = setTimeout(() => this.#flushTelemetry(), this.#flushMs);
+      this.#flushTimer.unref?.();
+    }
     return this.#table.put(next);
   }
 
@@ -202,6 +207,34 @@ class FileLicenseStore implements LicenseStore {
       this.#flushTimer ??= setTimeout(() => this.#flushTelemetry(), this.#flushMs);
       this.#flushTimer.unref?.();
     });
+  }
+
+  /**
+   * Moves the telemetry a batch writes out of `#pending`: all of it when the batch flushes, else that
+   * of the licenses it changes. Telemetry recorded during the write starts a new pending entry.
+   */
+  #takeTelemetry(staged: Staged, ops: readonly WriteOp[]): Map<string, Telemetry> {
+    if (ops.some((op) => op.kind === 'flush')) {
+      const all = this.#pending;
+      this.#pending = new Map();
+      return all;
+    }
+    const taken = new Map<string, Telemetry>();
+    for (const key of staged.changed) {
+      const telemetry = this.#pending.get(key);
+      if (telemetry === undefined) continue;
+      taken.set(key, telemetry);
+      this.#pending.delete(key);
+    }
+    return taken;
+  }
+
+  /** Puts back telemetry whose write failed, under what was recorded since. */
+  #restoreTelemetry(taken: ReadonlyMap<string, Telemetry>): void {
+    for (const [key, telemetry] of taken) {
+      const since = this.#pending.get(key);
+      this.#pending.set(key, since ? mergeTelemetry(telemetry, since) : telemetry);
+    }
   }
 
   #commit(ops: WriteOp[]): Promise<Outcome<InsertResult | License | null | undefined>[]> {
@@ -222,18 +255,21 @@ class FileLicenseStore implements LicenseStore {
     this.#holdingLock = true; // from here on, the table is the latest state until the lock is released
     const staged = new Staged(this.#table);
     const outcomes = ops.map((op) => attempt(() => staged.apply(op, this.#pending)));
-    const included = new Map([...this.#pending].filter(([key]) => staged.changes.has(key)));
-    if (staged.changes.size > 0) {
-      await this.#fileQueue.run(() => this.#file.persist(this.#table, staged.changes, fence));
+    const writing = this.#takeTelemetry(staged, ops);
+    try {
+      if (staged.changes.size > 0) {
+        await this.#fileQueue.run(() => this.#file.persist(this.#table, staged.changes, fence));
+      }
+    } catch (error) {
+      this.#restoreTelemetry(writing);
+      throw error;
     }
-    for (const [key, license] of staged.changes) {
-      // Telemetry recorded while the batch was being written is not in it: keep it pending.
-      const now = this.#pending.get(key);
-      const before = included.get(key);
-      const remaining = now === before ? undefined : before ? subtractTelemetry(now!, before) : now;
-      if (remaining) this.#pending.set(key, remaining);
-      else this.#pending.delete(key);
-      this.#table.put(remaining ? applyTelemetry(license, remaining) : license);
+    // The table holds the licenses a flush wrote as they are, with telemetry recorded during the write
+    // on top. New and changed licenses replace the table's, carrying that telemetry over.
+    for (const key of staged.changed) {
+      const license = staged.changes.get(key)!;
+      const recorded = this.#pending.get(key);
+      this.#table.put(recorded ? applyTelemetry(license, recorded) : license);
     }
     this.#markFresh();
     return outcomes;
@@ -242,7 +278,10 @@ class FileLicenseStore implements LicenseStore {
 
 /** The licenses a batch changes, seen on top of the table while the batch is applied. */
 class Staged {
+  /** What the batch writes: new and changed licenses, and the table records a flush writes as they are. */
   readonly changes = new Map<string, License>();
+  /** The keys of the new and changed licenses in `changes`. */
+  readonly changed = new Set<string>();
   readonly #byPurchase = new Map<string, License>();
   readonly #table: LicenseTable;
 
@@ -283,7 +322,9 @@ class Staged {
 
   #stage(license: License): License {
     const frozen = Object.freeze(license);
-    this.changes.set(licenseKeyIndex(license.key), frozen);
+    const key = licenseKeyIndex(license.key);
+    this.changes.set(key, frozen);
+    this.changed.add(key);
     this.#byPurchase.set(purchaseIndex(license.purchaseSource, license.purchaseId), frozen);
     return frozen;
   }

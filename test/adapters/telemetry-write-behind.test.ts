@@ -1,0 +1,205 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { type FileIO, nodeFileIO } from '../../src/adapters/node/file-io.js';
+import type { License } from '../../src/domain/license.js';
+import { jsonFileLicenseStore, jsonlLicenseStore } from '../../src/node.js';
+import type { LicenseMutation } from '../../src/ports/storage.js';
+import { licenseFixture } from '../../src/testing/fixtures.js';
+import { FaultyIO } from '../helpers/faulty-io.js';
+import { TempDirs } from '../helpers/temp-dir.js';
+
+// Validation telemetry is written behind. These cases pin down its bookkeeping in the file stores:
+// a failed write keeps it, a write in flight neither loses nor doubles what arrives meanwhile, and
+// another process's change does not wipe what this one has not written yet.
+
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
+
+const formats = [
+  { name: 'licenses.json', open: jsonFileLicenseStore },
+  { name: 'licenses.jsonl', open: jsonlLicenseStore },
+] as const;
+
+type Format = (typeof formats)[number];
+
+/** One validation at `time` from device `hardwareId` (a telemetry-only change). */
+function seenBy(hardwareId: string, time: string): LicenseMutation {
+  return (current) => ({
+    ...current,
+    lastValidatedAt: time,
+    validationCount: current.validationCount + 1,
+    devices: current.devices.map((device) =>
+      device.hardwareId === hardwareId ? { ...device, lastSeenAt: time } : device,
+    ),
+  });
+}
+
+const at = (second: number) => `2025-03-01T10:00:${String(second).padStart(2, '0')}.000Z`;
+
+/** A license with devices `a` and `b`, both last seen at second 0. */
+function twoDeviceLicense(): License {
+  const device = (hardwareId: string) => ({
+    hardwareId,
+    deviceName: null,
+    activatedAt: at(0),
+    lastSeenAt: at(0),
+  });
+  return licenseFixture({ maxDevices: 2, devices: [device('a'), device('b')] });
+}
+
+/** The license as a fresh store instance reads it from `path`. */
+async function reread(format: Format, path: string, key: string): Promise<License | null> {
+  const store = format.open({ path });
+  try {
+    return await store.get(key);
+  } finally {
+    await store.close();
+  }
+}
+
+function telemetryOf(license: License | null) {
+  return {
+    validationCount: license?.validationCount,
+    lastValidatedAt: license?.lastValidatedAt,
+    lastSeen: Object.fromEntries(license?.devices.map((d) => [d.hardwareId, d.lastSeenAt]) ?? []),
+  };
+}
+
+/** File I/O whose fsyncs wait while the gate is shut, to hold a write in flight. */
+function gatedIO() {
+  let gate: Promise<void> | null = null;
+  let open = () => {};
+  let waiting = false;
+  const io: FileIO = {
+    ...nodeFileIO,
+    fsync: async (fd) => {
+      if (gate) {
+        waiting = true;
+        await gate;
+      }
+      return nodeFileIO.fsync(fd);
+    },
+  };
+  return {
+    io,
+    shut() {
+      waiting = false;
+      gate = new Promise((resolve) => {
+        open = resolve;
+      });
+    },
+    /** Whether a write is waiting at the shut gate. */
+    waiting: () => waiting,
+    open() {
+      gate = null;
+      open();
+    },
+  };
+}
+
+describe.each(formats)('telemetry written behind by $name', (format) => {
+  it('a failed write keeps the telemetry, merged with what came after, for the next write', async () => {
+    const path = join(await dirs.make('telemetry-fault'), format.name);
+    const io = new FaultyIO();
+    const store = format.open({ path, io, telemetryFlushMs: 5 });
+    const [license, other] = [twoDeviceLicense(), twoDeviceLicense()];
+    await store.insert(license);
+    await store.insert(other);
+    io.arm({ at: 1, persistent: true, only: 'fsync' });
+    await store.update(license.key, seenBy('a', at(1)));
+    await store.update(license.key, seenBy('b', at(2)));
+    await store.update(other.key, seenBy('b', at(2)));
+    await vi.waitFor(() => expect(io.faults.length).toBeGreaterThan(0));
+    await store.update(license.key, seenBy('a', at(3)));
+    io.disarm();
+    await store.close();
+    expect(telemetryOf(await reread(format, path, license.key))).toEqual({
+      validationCount: 3,
+      lastValidatedAt: at(3),
+      lastSeen: { a: at(3), b: at(2) },
+    });
+    expect(telemetryOf(await reread(format, path, other.key))).toEqual({
+      validationCount: 1,
+      lastValidatedAt: at(2),
+      lastSeen: { a: at(0), b: at(2) },
+    });
+  });
+
+  it('telemetry recorded while a write is in flight is written once, neither lost nor doubled', async () => {
+    const path = join(await dirs.make('telemetry-in-flight'), format.name);
+    const gate = gatedIO();
+    const store = format.open({ path, io: gate.io, telemetryFlushMs: 5 });
+    const license = twoDeviceLicense();
+    await store.insert(license);
+    gate.shut();
+    await store.update(license.key, seenBy('a', at(1)));
+    await store.update(license.key, seenBy('b', at(2)));
+    await vi.waitFor(() => expect(gate.waiting()).toBe(true)); // the flush of those two is being written
+    await store.update(license.key, seenBy('a', at(3)));
+    await store.update(license.key, seenBy('a', at(4)));
+    gate.open();
+    const expected = { validationCount: 4, lastValidatedAt: at(4), lastSeen: { a: at(4), b: at(2) } };
+    expect(telemetryOf(await store.get(license.key))).toEqual(expected);
+    await store.close();
+    expect(telemetryOf(await reread(format, path, license.key))).toEqual(expected);
+  });
+
+  it('a change written while telemetry arrives keeps that telemetry', async () => {
+    const path = join(await dirs.make('telemetry-during-change'), format.name);
+    const gate = gatedIO();
+    const store = format.open({ path, io: gate.io, telemetryFlushMs: 60_000 });
+    const license = twoDeviceLicense();
+    await store.insert(license);
+    await store.update(license.key, seenBy('a', at(1)));
+    gate.shut();
+    const suspended = store.update(license.key, (current) => ({
+      ...current,
+      status: 'suspended',
+      statusReason: 'fraud',
+    }));
+    await vi.waitFor(() => expect(gate.waiting()).toBe(true));
+    await store.update(license.key, seenBy('b', at(2)));
+    gate.open();
+    await suspended;
+    const expected = { validationCount: 2, lastValidatedAt: at(2), lastSeen: { a: at(1), b: at(2) } };
+    const seen = await store.get(license.key);
+    expect(seen?.status).toBe('suspended');
+    expect(telemetryOf(seen)).toEqual(expected);
+    await store.close();
+    const written = await reread(format, path, license.key);
+    expect(written?.status).toBe('suspended');
+    expect(telemetryOf(written)).toEqual(expected);
+  });
+
+  it("another process's change and this one's unwritten telemetry both survive", async () => {
+    const path = join(await dirs.make('telemetry-refresh'), format.name);
+    const mine = format.open({ path, telemetryFlushMs: 60_000, refreshMs: 1 });
+    const theirs = format.open({ path });
+    const license = twoDeviceLicense();
+    await mine.insert(license);
+    await mine.update(license.key, seenBy('a', at(1)));
+    await mine.update(license.key, seenBy('a', at(2)));
+    await theirs.update(license.key, (current) => ({
+      ...current,
+      status: 'suspended',
+      statusReason: 'fraud',
+    }));
+    await theirs.close();
+    await new Promise((resolve) => setTimeout(resolve, 10)); // `mine` looks at the file again
+    const seen = await mine.get(license.key);
+    expect(seen?.status).toBe('suspended');
+    expect(telemetryOf(seen)).toEqual({
+      validationCount: 2,
+      lastValidatedAt: at(2),
+      lastSeen: { a: at(2), b: at(0) },
+    });
+    await mine.close();
+    const written = await reread(format, path, license.key);
+    expect(written?.status).toBe('suspended');
+    expect(telemetryOf(written)).toEqual({
+      validationCount: 2,
+      lastValidatedAt: at(2),
+      lastSeen: { a: at(2), b: at(0) },
+    });
+  });
+});
