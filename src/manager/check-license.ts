@@ -1,3 +1,4 @@
+import { shortTextMax } from '../domain/_schema-parts.js';
 import { LicenseKitError } from '../domain/errors.js';
 import type { Device, License } from '../domain/license.js';
 import type { ValidationCode, ValidationRequest } from '../domain/validation-result.js';
@@ -135,14 +136,14 @@ function validated(license: License, at: string, devices: Device[]): License {
 
 /** Whether a request field is absent or a short string. */
 function isShortOrAbsent(field: unknown): boolean {
-  return field === undefined || (typeof field === 'string' && field.length <= 256);
+  return field === undefined || (typeof field === 'string' && field.length <= shortTextMax);
 }
 
 /** Refuses a validation whose key or fields are not short strings (`INVALID_INPUT`). */
 export function checkValidationRequest(key: unknown, request: ValidationRequest): void {
   const valid =
     typeof key === 'string' &&
-    key.length <= 256 &&
+    key.length <= shortTextMax &&
     isShortOrAbsent(request.hardwareId) &&
     isShortOrAbsent(request.deviceName) &&
     isShortOrAbsent(request.productId) &&
