@@ -5,7 +5,7 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const RANDOM_SYMBOLS = 29;
 const KEY_SYMBOLS = RANDOM_SYMBOLS + 1;
 const OUR_SHAPE = new RegExp(`^[${ALPHABET}]{${KEY_SYMBOLS}}$`);
-const CANONICAL = new RegExp(`^[${ALPHABET}]{5}(?:-[${ALPHABET}]{5}){5}$`);
+const CANONICAL_LENGTH = KEY_SYMBOLS + KEY_SYMBOLS / 5 - 1; // 6 groups of 5, 5 dashes
 const SYMBOL_VALUES = new Int8Array(128).fill(-1);
 for (let value = 0; value < ALPHABET.length; value++) SYMBOL_VALUES[ALPHABET.charCodeAt(value)] = value;
 const LOOK_ALIKES: Readonly<Record<string, string>> = { O: '0', I: '1', L: '1' };
@@ -49,12 +49,23 @@ function randomSymbols(): number[] {
   return Array.from(bytes, (byte) => byte & 31);
 }
 
-/** Whether a canonical key (dashes included) has a valid check symbol: {@link checkState} without arrays. */
-function checksOut(canonical: string): boolean {
+/**
+ * Reads `text` from `start` as a canonical key (6 dashed groups of 5 upper-case symbols, to the end):
+ * `true` when its check symbol is right, `false` for a typo, `null` when it has another shape. One
+ * pass without regex or arrays: it runs on every validation.
+ */
+function readCanonical(text: string, start: number): boolean | null {
+  if (text.length !== start + CANONICAL_LENGTH) return null;
   let state = 0;
-  for (let i = 0; i < canonical.length; i++) {
-    const value = SYMBOL_VALUES[canonical.charCodeAt(i)]!;
-    if (value >= 0) state = checkStep(state, value); // skipping dashes
+  for (let i = 0; i < CANONICAL_LENGTH; i++) {
+    const code = text.charCodeAt(start + i);
+    if (i % 6 === 5) {
+      if (code !== 45) return null; // '-'
+      continue;
+    }
+    const value = code < 128 ? SYMBOL_VALUES[code]! : -1;
+    if (value < 0) return null;
+    state = checkStep(state, value);
   }
   return state === 0;
 }
@@ -83,6 +94,7 @@ export function createLicenseKeyFormat(options: { prefix?: string } = {}): Licen
   if (rawPrefix !== undefined && !PREFIX.test(prefix)) {
     throw new LicenseKitError('INVALID_INPUT', 'license key prefix must be 1-16 letters or digits');
   }
+  const prefixDash = prefix === '' ? '' : `${prefix}-`;
   return Object.freeze({
     generate(): string {
       const values = randomSymbols();
@@ -90,10 +102,12 @@ export function createLicenseKeyFormat(options: { prefix?: string } = {}): Licen
       return toKey(values, prefix);
     },
     normalize(input: string): string | null {
+      // Fast path for a key typed exactly as issued (the validation hot path): no copy is made.
+      const issued = input.startsWith(prefixDash) ? readCanonical(input, prefixDash.length) : null;
+      if (issued !== null) return issued ? input : null;
       const text = input.trim().toUpperCase();
-      // Fast path for a key typed exactly as issued (the validation hot path).
-      const body = prefix === '' ? text : text.startsWith(`${prefix}-`) ? text.slice(prefix.length + 1) : '';
-      if (CANONICAL.test(body)) return checksOut(body) ? text : null;
+      const typed = text.startsWith(prefixDash) ? readCanonical(text, prefixDash.length) : null;
+      if (typed !== null) return typed ? text : null;
       // The prefix (and its dash) is optional; a bare key that happens to start with it still counts.
       const bare =
         (prefix !== '' && text.startsWith(prefix) ? ourShape(text.slice(prefix.length)) : null) ??
