@@ -191,7 +191,9 @@ class FileLicenseStore implements LicenseStore {
 
   #recordTelemetry(current: License, next: License): License {
     const key = licenseKeyIndex(current.key);
-    this.#pending.set(key, addTelemetry(this.#pending.get(key), current, next));
+    const pending = this.#pending.get(key);
+    const entry = addTelemetry(pending, current, next);
+    if (entry !== pending) this.#pending.set(key, entry);
     if (this.#flushTimer === null) {
       this.#flushTimer = setTimeout(() => this.#flushTelemetry(), this.#flushMs);
       this.#flushTimer.unref?.();

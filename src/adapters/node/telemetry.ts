@@ -1,38 +1,44 @@
-import type { Device, License } from '../../domain/license.js';
+import type { License } from '../../domain/license.js';
 
-/** Validation telemetry of one license not yet written to disk. */
-export interface Telemetry {
-  readonly validations: number;
-  readonly lastValidatedAt: string | null;
-  /** The devices whose `lastSeenAt` validations moved, each as last seen (the table's own records). */
-  readonly seen: readonly Device[];
+/** When a device was last seen, as validations moved it. */
+interface Seen {
+  readonly hardwareId: string;
+  lastSeenAt: string;
 }
 
 /**
- * Adds the telemetry change `current → next` to `pending` (a new object: pending values are
- * immutable). Called on every validation, so it copies no map: `seen` is a small array of `next`'s
- * own device records.
+ * Validation telemetry of one license not yet written to disk. An entry is the store's own and is
+ * updated in place while it is pending: one entry per license and flush, not one per validation.
  */
-export function addTelemetry(pending: Telemetry | undefined, current: License, next: License): Telemetry {
-  const seen = next.devices.filter(
-    (device, i) =>
-      device.lastSeenAt !== current.devices[i]?.lastSeenAt ||
-      pending?.seen.some((earlier) => earlier.hardwareId === device.hardwareId),
-  );
-  return {
-    validations: (pending?.validations ?? 0) + next.validationCount - current.validationCount,
-    lastValidatedAt: later(pending?.lastValidatedAt ?? null, next.lastValidatedAt),
-    seen,
-  };
+export interface Telemetry {
+  validations: number;
+  lastValidatedAt: string | null;
+  /** The devices whose `lastSeenAt` validations moved. */
+  readonly seen: Seen[];
 }
 
-/** Telemetry recorded `first`, then `then`, as one entry (to put back telemetry whose write failed). */
+/** Adds the telemetry change `current → next` to `pending` (in place), or to a new entry it returns. */
+export function addTelemetry(pending: Telemetry | undefined, current: License, next: License): Telemetry {
+  const entry = pending ?? { validations: 0, lastValidatedAt: null, seen: [] };
+  entry.validations += next.validationCount - current.validationCount;
+  entry.lastValidatedAt = later(entry.lastValidatedAt, next.lastValidatedAt);
+  for (let i = 0; i < next.devices.length; i++) {
+    const { hardwareId, lastSeenAt } = next.devices[i]!;
+    if (lastSeenAt === current.devices[i]?.lastSeenAt) continue;
+    const moved = entry.seen.find((device) => device.hardwareId === hardwareId);
+    if (moved) moved.lastSeenAt = lastSeenAt;
+    else entry.seen.push({ hardwareId, lastSeenAt });
+  }
+  return entry;
+}
+
+/** Telemetry recorded `first`, then `then`, as one new entry (to put back telemetry whose write failed). */
 export function mergeTelemetry(first: Telemetry, then: Telemetry): Telemetry {
-  const moved = (device: Device) => then.seen.some((other) => other.hardwareId === device.hardwareId);
+  const moved = (device: Seen) => then.seen.some((other) => other.hardwareId === device.hardwareId);
   return {
     validations: first.validations + then.validations,
     lastValidatedAt: later(first.lastValidatedAt, then.lastValidatedAt),
-    seen: [...then.seen, ...first.seen.filter((device) => !moved(device))],
+    seen: [...then.seen, ...first.seen.filter((device) => !moved(device))].map((device) => ({ ...device })),
   };
 }
 
