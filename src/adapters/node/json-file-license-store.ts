@@ -7,6 +7,7 @@ import { sweepTempFiles, writeFileAtomic } from './atomic-write.js';
 import { closeQuietly, errnoCode, type FileIO, nodeFileIO } from './file-io.js';
 import { type FileLicenseStoreOptions, fileLicenseStore, type LicenseFile } from './file-license-store.js';
 import type { Fence } from './file-lock.js';
+import { LicenseLine } from './license-line.js';
 
 /** Options of {@link jsonFileLicenseStore}. */
 export interface JsonFileLicenseStoreOptions extends FileLicenseStoreOptions {
@@ -20,8 +21,15 @@ const format = 'licensekit-licenses';
 const headText = `{"format":"${format}","version":1,"generation":`;
 // Generation 0 stands for "no file": a head that claims it is not trusted, the file is read in full.
 const headPattern = /^\{"format":"licensekit-licenses","version":(\d+),"generation":([1-9]\d*),/;
-const separator = Buffer.from(',\n');
 const footer = Buffer.from('\n]}\n');
+/** Lines per chunk of the file (~1 MiB of typical licenses): a write encodes only the chunks that changed. */
+const linesPerChunk = 2048;
+
+/** A run of {@link linesPerChunk} lines (fewer at the end) and their bytes, with the separator before them. */
+interface Chunk {
+  lines: LicenseLine[];
+  bytes: Buffer;
+}
 
 /**
  * Licenses in one JSON document, `{ format, version, generation, licenses: [...] }`, one license
@@ -39,8 +47,8 @@ class JsonLicenseFile implements LicenseFile {
   readonly #io: FileIO;
   /** The generation of the file the table matches; -1 before the first read. */
   #generation = -1;
-  /** Each license's line as written, so a write serializes only what changed. */
-  #lines = new Map<string, Buffer>();
+  /** The licenses as last written, so a write serializes and encodes only what changed. */
+  #chunks: Chunk[] = [];
 
   constructor(path: string, io: FileIO) {
     this.path = path;
@@ -56,13 +64,13 @@ class JsonLicenseFile implements LicenseFile {
     if (generation === this.#generation) return [];
     if (generation === 0) {
       table.clear();
-      this.#lines.clear();
+      this.#chunks = [];
       this.#generation = 0;
       return 'all';
     }
     const licenses = await this.#load();
     table.clear();
-    this.#lines.clear();
+    this.#chunks = [];
     for (const license of licenses.list) table.put(license);
     if (table.size !== licenses.list.length) {
       table.clear();
@@ -74,27 +82,46 @@ class JsonLicenseFile implements LicenseFile {
 
   async persist(table: LicenseTable, staged: ReadonlyMap<string, License>, fence: Fence): Promise<void> {
     const generation = this.#generation + 1;
-    const parts: Buffer[] = [Buffer.from(`${headText}${generation},"licenses":[\n`)];
-    const lines = new Map<string, Buffer>();
-    const add = (key: string, license: License, cached: Buffer | undefined) => {
-      const line = cached ?? Buffer.from(JSON.stringify(license));
-      if (lines.size > 0) parts.push(separator);
-      lines.set(key, line);
-      parts.push(line);
+    const chunks: Chunk[] = [];
+    let lines: LicenseLine[] = [];
+    const add = (license: License) => {
+      // The line last written at the same place: the table keeps its order and appends new licenses.
+      const previous = this.#chunks[chunks.length]?.lines[lines.length];
+      lines.push(LicenseLine.of(license, previous));
+      if (lines.length === linesPerChunk) {
+        chunks.push(this.#chunk(chunks.length, lines));
+        lines = [];
+      }
     };
+    let replaced = 0;
     for (const license of table.values()) {
-      const key = licenseKeyIndex(license.key);
-      const changed = staged.get(key);
-      add(key, changed ?? license, changed ? undefined : this.#lines.get(key));
+      const next = staged.get(licenseKeyIndex(license.key));
+      if (next !== undefined) replaced++;
+      add(next ?? license);
     }
-    for (const [key, license] of staged) if (!lines.has(key)) add(key, license, undefined);
-    parts.push(footer);
-    await writeFileAtomic(this.#io, this.path, inChunks(parts), {
+    if (replaced < staged.size) {
+      // New licenses go last, in the order they were staged.
+      for (const [key, license] of staged) if (table.get(key) === null) add(license);
+    }
+    if (lines.length > 0) chunks.push(this.#chunk(chunks.length, lines));
+    const head = Buffer.from(`${headText}${generation},"licenses":[\n`);
+    await writeFileAtomic(this.#io, this.path, [head, ...chunks.map((chunk) => chunk.bytes), footer], {
       backupPath: `${this.path}.bak`,
       beforeCommit: fence,
     });
     this.#generation = generation;
-    this.#lines = lines;
+    this.#chunks = chunks;
+  }
+
+  /** Chunk `index` of the licenses: as last written if it holds the same lines, else encoded anew. */
+  #chunk(index: number, lines: LicenseLine[]): Chunk {
+    const written = this.#chunks[index];
+    if (written?.lines.length === lines.length && lines.every((line, i) => line === written.lines[i])) {
+      return written;
+    }
+    let text = index === 0 ? lines[0]!.text() : `,\n${lines[0]!.text()}`;
+    for (let i = 1; i < lines.length; i++) text += `,\n${lines[i]!.text()}`;
+    return { lines, bytes: Buffer.from(text) };
   }
 
   /** The generation in the file's first bytes (0 when there is no file), or -2 when it is not there. */
@@ -160,20 +187,4 @@ class JsonLicenseFile implements LicenseFile {
   #corrupt(detail: string): StorageError {
     return new StorageError('STORAGE_CORRUPT', `${this.path} ${detail}; the file was left untouched`);
   }
-}
-
-/** Joins many small buffers into ~1 MiB chunks: few write calls, no single huge allocation. */
-function inChunks(parts: readonly Buffer[]): Buffer[] {
-  const chunks: Buffer[] = [];
-  let start = 0;
-  let bytes = 0;
-  for (let i = 0; i < parts.length; i++) {
-    bytes += parts[i]!.length;
-    if (bytes >= 1 << 20 || i === parts.length - 1) {
-      chunks.push(Buffer.concat(parts.slice(start, i + 1), bytes));
-      start = i + 1;
-      bytes = 0;
-    }
-  }
-  return chunks;
 }

@@ -1,0 +1,124 @@
+import type { Device, License } from '../../domain/license.js';
+import { isTelemetryOnlyChange } from '../../ports/license-changes.js';
+
+/**
+ * One license as one line of JSON, its fields in the schema's order. The line keeps the JSON text
+ * around the validation telemetry (`devices[].lastSeenAt`, `lastValidatedAt`, `validationCount`),
+ * so the line of a telemetry-only change is made by concatenation instead of serializing the license.
+ */
+export class LicenseLine {
+  /** The license the line was written from. */
+  readonly license: License;
+  /** `{"key":…,"devices":[`: everything before the first device. */
+  readonly #head: string;
+  /** Each device up to and including `"lastSeenAt":`. */
+  readonly #devices: readonly string[];
+  /** `,"purchaseSource":…}`: everything after `validationCount`. */
+  readonly #tail: string;
+
+  private constructor(license: License, head: string, devices: readonly string[], tail: string) {
+    this.license = license;
+    this.#head = head;
+    this.#devices = devices;
+    this.#tail = tail;
+  }
+
+  /**
+   * The license as JSON, without a line break, built on each call from the parts: a line keeps no
+   * whole text, so a telemetry flush leaves nothing behind on the heap but the new lines.
+   */
+  text(): string {
+    const license = this.license;
+    let text = this.#head;
+    for (let i = 0; i < this.#devices.length; i++) {
+      text += `${i > 0 ? ',' : ''}${this.#devices[i]}${json(license.devices[i]!.lastSeenAt)}}`;
+    }
+    return `${text}],"lastValidatedAt":${json(license.lastValidatedAt)},"validationCount":${json(license.validationCount)}${this.#tail}`;
+  }
+
+  /**
+   * The line of `license`, given `previous`, the line of an earlier version of it: `previous` itself
+   * when nothing changed, sharing its parts when only telemetry changed, else written afresh.
+   * A license must not change once a line is made from it: callers reuse the bytes of a line they
+   * got back as `previous`.
+   */
+  static of(license: License, previous?: LicenseLine): LicenseLine {
+    if (previous === undefined || !sameButTelemetry(previous.license, license)) {
+      return LicenseLine.#write(license);
+    }
+    if (sameTelemetry(previous.license, license)) return previous;
+    return new LicenseLine(license, previous.#head, previous.#devices, previous.#tail);
+  }
+
+  /** A line with parts of its own. */
+  static #write(license: License): LicenseLine {
+    return new LicenseLine(license, writeHead(license), license.devices.map(writeDevice), writeTail(license));
+  }
+}
+
+/** A value's JSON text, exactly as `JSON.stringify` writes it inside the whole license. */
+const json: (value: string | number | null) => string = JSON.stringify;
+
+/** The keys of `T` whose values are strings, numbers or null. */
+type ScalarKey<T> = { [K in keyof T]: T[K] extends string | number | null ? K : never }[keyof T] & string;
+
+/**
+ * A writer of the fields `names` of a record as JSON members in that order, between `open` and
+ * `close`, as one flat string: cached parts take no more memory than their text.
+ */
+function membersWriter<T>(
+  open: string,
+  names: readonly ScalarKey<T>[],
+  close: string,
+): (record: T) => string {
+  const keys = names.map((name, i) => `${i === 0 ? open : ','}"${name}":`);
+  return (record) => {
+    const parts: string[] = [];
+    for (let i = 0; i < names.length; i++) {
+      parts.push(keys[i]!, json(record[names[i]!] as string | number | null));
+    }
+    parts.push(close);
+    return parts.join('');
+  };
+}
+
+// The schema's field order (`License` in src/domain/license.ts), cut around the telemetry.
+const writeHead = membersWriter<License>(
+  '{',
+  [
+    'key',
+    'productId',
+    'email',
+    'customerName',
+    'createdAt',
+    'expiresAt',
+    'status',
+    'statusReason',
+    'maxDevices',
+  ],
+  ',"devices":[',
+);
+const writeDevice = membersWriter<Device>('{', ['hardwareId', 'deviceName', 'activatedAt'], ',"lastSeenAt":');
+const writeTail = membersWriter<License>(
+  ',',
+  ['purchaseSource', 'purchaseId', 'subscriptionId', 'deliveredAt'],
+  '}',
+);
+
+/** Whether `next` differs from `current` at most in telemetry, checking the key and sale too. */
+function sameButTelemetry(current: License, next: License): boolean {
+  return (
+    current.key === next.key &&
+    current.purchaseSource === next.purchaseSource &&
+    current.purchaseId === next.purchaseId &&
+    isTelemetryOnlyChange(current, next)
+  );
+}
+
+/** Whether two versions of a license, with as many devices, have the same telemetry. */
+function sameTelemetry(current: License, next: License): boolean {
+  if (current.lastValidatedAt !== next.lastValidatedAt || current.validationCount !== next.validationCount) {
+    return false;
+  }
+  return current.devices.every((device, i) => device.lastSeenAt === next.devices[i]!.lastSeenAt);
+}

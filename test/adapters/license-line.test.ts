@@ -1,0 +1,270 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type FileIO, nodeFileIO } from '../../src/adapters/node/file-io.js';
+import { LicenseLine } from '../../src/adapters/node/license-line.js';
+import type { Device, License } from '../../src/domain/license.js';
+import type { LicenseStore } from '../../src/index.js';
+import { jsonFileLicenseStore } from '../../src/node.js';
+import { deviceFixture, licenseFixture } from '../../src/testing.js';
+import { TempDirs } from '../helpers/temp-dir.js';
+
+/**
+ * `LicenseLine` writes licenses.json's lines by hand and rebuilds them from cached parts after a
+ * telemetry change: its text must be exactly what `JSON.stringify` writes for the license in the
+ * schema's field order, however the line was made. The store reuses the bytes of whole chunks of
+ * lines that did not change: the file must hold what the store holds after every kind of write.
+ */
+
+// Characters JSON escapes or that trip hand-written writers: quotes, backslashes, control
+// characters, U+2028/U+2029, a lone surrogate, and a pair.
+const tricky = fc.constantFrom(
+  'a',
+  'Z',
+  ' ',
+  '"',
+  '\\',
+  '/',
+  '\n',
+  '\t',
+  '\u0000',
+  '\u007f',
+  '\u2028',
+  '\u2029',
+  'é',
+  '\ud800',
+  '\u{1f600}',
+);
+const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: tricky, maxLength: 12 }));
+const id = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 12 }),
+  fc.string({ unit: tricky, minLength: 1, maxLength: 12 }),
+);
+const digits = (length: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: length, maxLength: length });
+const timestamp = fc
+  .tuple(digits(4), digits(2), digits(2), digits(2), digits(2), digits(2), digits(3))
+  .map(([y, mo, d, h, mi, s, ms]) => `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms}Z`);
+const count = fc.oneof(fc.nat(), fc.constantFrom(0, Number.MAX_SAFE_INTEGER));
+const nullable = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
+
+const device: fc.Arbitrary<Device> = fc.record({
+  hardwareId: id,
+  deviceName: nullable(text),
+  activatedAt: timestamp,
+  lastSeenAt: timestamp,
+});
+/** Licenses with their fields in the schema's order, 0 to 4 devices. */
+const license: fc.Arbitrary<License> = fc.record({
+  key: id,
+  productId: id,
+  email: text,
+  customerName: text,
+  createdAt: timestamp,
+  expiresAt: nullable(timestamp),
+  status: fc.constantFrom('active', 'suspended', 'revoked'),
+  statusReason: nullable(text),
+  maxDevices: count,
+  devices: fc.array(device, { maxLength: 4 }),
+  lastValidatedAt: nullable(timestamp),
+  validationCount: count,
+  purchaseSource: id,
+  purchaseId: id,
+  subscriptionId: nullable(text),
+  deliveredAt: nullable(timestamp),
+});
+
+/** `current` after a validation: each telemetry value kept or replaced. */
+const telemetryOf = (current: License) => {
+  const keptOr = <T>(value: T, arb: fc.Arbitrary<T>) => fc.oneof(fc.constant(value), arb);
+  return fc
+    .record({
+      lastValidatedAt: keptOr(current.lastValidatedAt, nullable(timestamp)),
+      validationCount: keptOr(current.validationCount, count),
+      lastSeen: fc.tuple(...current.devices.map((d) => keptOr(d.lastSeenAt, timestamp))),
+    })
+    .map(
+      ({ lastValidatedAt, validationCount, lastSeen }): License => ({
+        ...current,
+        lastValidatedAt,
+        validationCount,
+        devices: current.devices.map((d, i) => ({ ...d, lastSeenAt: lastSeen[i]! })),
+      }),
+    );
+};
+
+const nonTelemetryFields = [
+  'key',
+  'productId',
+  'email',
+  'customerName',
+  'createdAt',
+  'expiresAt',
+  'status',
+  'statusReason',
+  'maxDevices',
+  'devices',
+  'purchaseSource',
+  'purchaseId',
+  'subscriptionId',
+  'deliveredAt',
+] as const satisfies readonly (keyof License)[];
+
+describe('LicenseLine', () => {
+  it('writes a license exactly as JSON.stringify does in the schema order, and it parses back equal', () => {
+    fc.assert(
+      fc.property(license, (l) => {
+        const line = LicenseLine.of(l);
+        expect(line.text()).toBe(JSON.stringify(l));
+        expect(JSON.parse(line.text())).toEqual(l);
+        expect(line.license).toBe(l);
+      }),
+    );
+  });
+
+  it('writes the schema order whatever the order of the object’s own fields', () => {
+    fc.assert(
+      fc.property(license, (l) => {
+        const reversed = Object.fromEntries(Object.entries(l).reverse()) as unknown as License;
+        expect(LicenseLine.of(reversed).text()).toBe(JSON.stringify(l));
+      }),
+    );
+  });
+
+  it('rebuilds the line of telemetry-only changes, in a row, as a fresh write would', () => {
+    const changes = license.chain((l) =>
+      fc.tuple(fc.constant(l), telemetryOf(l), telemetryOf(l), telemetryOf(l)),
+    );
+    fc.assert(
+      fc.property(changes, ([first, ...next]) => {
+        let line = LicenseLine.of(first);
+        for (const l of next) {
+          line = LicenseLine.of(l, line);
+          expect(line.text()).toBe(LicenseLine.of(l).text());
+          expect(line.license).toEqual(l);
+        }
+      }),
+    );
+  });
+
+  it('keeps the line of a license that did not change', () => {
+    fc.assert(
+      fc.property(license, (l) => {
+        const line = LicenseLine.of(l);
+        const copy = { ...l, devices: l.devices.map((d) => ({ ...d })) };
+        expect(LicenseLine.of(copy, line)).toBe(line);
+      }),
+    );
+  });
+
+  it('writes a fresh line for any other change, devices added, removed or replaced included', () => {
+    const changed = fc
+      .tuple(license, license, fc.constantFrom(...nonTelemetryFields))
+      .map(([l, other, field]): [License, License] => [l, { ...l, [field]: other[field] }])
+      .filter(([l, next]) => JSON.stringify(l) !== JSON.stringify(next));
+    fc.assert(
+      fc.property(changed, ([l, next]) => {
+        const line = LicenseLine.of(next, LicenseLine.of(l));
+        expect(line.text()).toBe(JSON.stringify(next));
+        expect(line.license).toBe(next);
+      }),
+    );
+  });
+
+  it('writes a fresh line when one device of as many is another', () => {
+    const changed = license
+      .filter((l) => l.devices.length > 0)
+      .chain((l) =>
+        fc.tuple(
+          fc.constant(l),
+          fc.nat({ max: l.devices.length - 1 }),
+          fc.constantFrom('hardwareId', 'deviceName', 'activatedAt'),
+          id,
+        ),
+      )
+      .map(([l, i, field, value]): [License, License] => [
+        l,
+        { ...l, devices: l.devices.map((d, j) => (j === i ? { ...d, [field]: value } : d)) },
+      ])
+      .filter(([l, next]) => JSON.stringify(l) !== JSON.stringify(next));
+    fc.assert(
+      fc.property(changed, ([l, next]) => {
+        expect(LicenseLine.of(next, LicenseLine.of(l)).text()).toBe(JSON.stringify(next));
+      }),
+    );
+  });
+});
+
+describe('licenses.json written in chunks of lines', () => {
+  const dirs = new TempDirs();
+  afterAll(() => dirs.removeAll());
+
+  it('holds exactly the licenses in memory after flushes, updates, inserts and a failed write', async () => {
+    const path = join(await dirs.make('license-lines'), 'licenses.json');
+    // Three chunks and a bit, as another process wrote them; devices: none, one or three.
+    const seeded = Array.from({ length: 6500 }, (_, i) =>
+      licenseFixture({
+        maxDevices: 3,
+        devices: Array.from({ length: i % 3 === 0 ? 0 : i % 3 === 1 ? 1 : 3 }, () => deviceFixture()),
+      }),
+    );
+    writeFileSync(
+      path,
+      `{"format":"licensekit-licenses","version":1,"generation":1,"licenses":[\n${seeded.map((l) => JSON.stringify(l)).join(',\n')}\n]}\n`,
+    );
+    let failRename = false;
+    const io: FileIO = {
+      ...nodeFileIO,
+      rename: async (from, to) => {
+        if (failRename && to === path) throw Object.assign(new Error('injected'), { code: 'EIO' });
+        return nodeFileIO.rename(from, to);
+      },
+    };
+    const store = jsonFileLicenseStore({ path, io, telemetryFlushMs: 60_000 });
+    const keys = seeded.map((l) => l.key);
+    const written = () => JSON.parse(readFileSync(path, 'utf8')).licenses as License[];
+    const held = async (s: LicenseStore) => {
+      const licenses: License[] = [];
+      for await (const license of s.list()) licenses.push(license);
+      return licenses;
+    };
+    const validate = (l: License, at: string): License => ({
+      ...l,
+      lastValidatedAt: at,
+      validationCount: l.validationCount + 1,
+      devices: l.devices.map((d) => ({ ...d, lastSeenAt: at })),
+    });
+    const suspend = (key: string) =>
+      store.update(key, (l) => ({ ...l, status: 'suspended', statusReason: 'manual' }));
+
+    await suspend(keys[3000]!); // the first write: every line fresh
+    expect(written()).toEqual(await held(store));
+    for (const [round, at] of ['2025-01-01T00:00:00.000Z', '2025-01-02T00:00:00.000Z'].entries()) {
+      for (const key of keys) await store.update(key, (l) => validate(l, at));
+      // Telemetry only here and there: whole chunks stay as written.
+      await store.update(keys[round * 10]!, (l) => validate(l, '2025-02-01T00:00:00.000Z'));
+      await suspend(keys[100 + round]!); // writes every license's telemetry, rebuilt from the parts
+      expect(written()).toEqual(await held(store));
+    }
+    await suspend(keys[5000]!); // one line changes, one chunk is encoded
+    expect(written()).toEqual(await held(store));
+    await store.update(keys[6499]!, (l) => ({ ...l, devices: [] })); // a device removed, in the last chunk
+    await store.update(keys[1]!, (l) => ({ ...l, devices: [...l.devices, deviceFixture()] })); // and one added
+    await store.insert(licenseFixture());
+    expect(written()).toEqual(await held(store));
+
+    failRename = true;
+    await expect(suspend(keys[2]!)).rejects.toThrow();
+    failRename = false;
+    await store.update(keys[4]!, (l) => validate(l, '2025-03-01T00:00:00.000Z'));
+    await store.insert(licenseFixture());
+    expect(written()).toEqual(await held(store));
+    expect(written()[2]!.status).toBe('active');
+    await store.close();
+
+    const reopened = jsonFileLicenseStore({ path });
+    expect(await held(reopened)).toEqual(written());
+    await reopened.close();
+  });
+});
