@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type FileIO, nodeFileIO } from '../../src/adapters/node/file-io.js';
+import { telemetryFlushDelay } from '../../src/adapters/node/telemetry.js';
 import type { License } from '../../src/domain/license.js';
 import { jsonFileLicenseStore, jsonlLicenseStore } from '../../src/node.js';
 import type { LicenseMutation } from '../../src/ports/storage.js';
@@ -33,6 +34,8 @@ function seenBy(hardwareId: string, time: string): LicenseMutation {
     ),
   });
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const at = (second: number) => `2025-03-01T10:00:${String(second).padStart(2, '0')}.000Z`;
 
@@ -201,5 +204,35 @@ describe.each(formats)('telemetry written behind by $name', (format) => {
       lastValidatedAt: at(2),
       lastSeen: { a: at(2), b: at(0) },
     });
+  });
+
+  it('after a slow flush, waits 9 times as long before writing telemetry again', async () => {
+    const path = join(await dirs.make('telemetry-slow-flush'), format.name);
+    const gate = gatedIO();
+    const store = format.open({ path, io: gate.io, telemetryFlushMs: 5 });
+    const license = twoDeviceLicense();
+    await store.insert(license);
+    const written = async () => (await reread(format, path, license.key))?.validationCount;
+    gate.shut();
+    await store.update(license.key, seenBy('a', at(1)));
+    await vi.waitFor(() => expect(gate.waiting()).toBe(true)); // flushed after 5 ms, held at its fsync
+    await sleep(100); // so the flush takes at least 100 ms
+    gate.open();
+    await vi.waitFor(async () => expect(await written()).toBe(1));
+    await store.update(license.key, seenBy('a', at(2)));
+    await sleep(300); // 5 ms would have passed long ago; 9 × 100 ms not yet
+    expect(await written()).toBe(1);
+    await vi.waitFor(async () => expect(await written()).toBe(2), { timeout: 10_000, interval: 100 });
+    await store.close();
+  });
+});
+
+describe('telemetryFlushDelay', () => {
+  it('is the configured delay, or 9 times the last flush when longer, up to 60 s', () => {
+    expect(telemetryFlushDelay(1000, 10)).toBe(1000);
+    expect(telemetryFlushDelay(1000, 200)).toBe(1800);
+    expect(telemetryFlushDelay(5, 100)).toBe(900);
+    expect(telemetryFlushDelay(1000, 10_000)).toBe(60_000);
+    expect(telemetryFlushDelay(120_000, 0)).toBe(120_000);
   });
 });

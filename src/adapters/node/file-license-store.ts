@@ -6,7 +6,13 @@ import { GroupCommit, type Outcome } from '../_group-commit.js';
 import { applyMutation, LicenseTable } from '../_license-table.js';
 import { SerialQueue } from '../_serial-queue.js';
 import { type Fence, FileLock } from './file-lock.js';
-import { addTelemetry, applyTelemetry, mergeTelemetry, type Telemetry } from './telemetry.js';
+import {
+  addTelemetry,
+  applyTelemetry,
+  mergeTelemetry,
+  type Telemetry,
+  telemetryFlushDelay,
+} from './telemetry.js';
 
 /** Options every file-backed license store accepts. */
 export interface FileLicenseStoreOptions {
@@ -16,7 +22,9 @@ export interface FileLicenseStoreOptions {
   lockTimeoutMs?: number;
   /**
    * Validation telemetry (`lastValidatedAt`, `validationCount`, `devices[].lastSeenAt`) is written
-   * behind, at most this long after it changed (default 1000 ms), and always on `close()`.
+   * behind, this long after it changed (default 1000 ms), and always on `close()`. After a flush
+   * that took long (a big `licenses.json` is rewritten whole), the next one waits 9 times as long
+   * as that one took, up to 60 s: telemetry writes then take at most about a tenth of the time.
    */
   telemetryFlushMs?: number;
   /**
@@ -56,6 +64,8 @@ class FileLicenseStore implements LicenseStore {
   readonly #lock: FileLock;
   readonly #refreshMs: number;
   readonly #flushMs: number;
+  /** How long telemetry waits to be written: `#flushMs`, or longer after a slow flush. */
+  #flushDelayMs: number;
   readonly #table = new LicenseTable();
   /** Telemetry recorded and not yet being written, by key. */
   #pending = new Map<string, Telemetry>();
@@ -72,6 +82,8 @@ class FileLicenseStore implements LicenseStore {
   #holdingLock = false;
   #staleTimer: ReturnType<typeof setTimeout> | null = null;
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** True while a telemetry flush is being written: the next is scheduled when it ends. */
+  #flushing = false;
   #closed = false;
 
   constructor(file: LicenseFile, options: FileLicenseStoreOptions) {
@@ -79,6 +91,7 @@ class FileLicenseStore implements LicenseStore {
     this.#lock = FileLock.for(options.lockPath ?? `${file.path}.lock`, { timeoutMs: options.lockTimeoutMs });
     this.#refreshMs = options.refreshMs ?? 100;
     this.#flushMs = options.telemetryFlushMs ?? 1000;
+    this.#flushDelayMs = this.#flushMs;
   }
 
   get(key: string): Promise<License | null> {
@@ -130,6 +143,8 @@ class FileLicenseStore implements LicenseStore {
     await this.#commits.idle();
     this.#closed = true;
     this.#fresh = false;
+    if (this.#flushTimer) clearTimeout(this.#flushTimer); // set when a flush in flight ended
+    this.#flushTimer = null;
   }
 
   async #ready(): Promise<void> {
@@ -194,21 +209,33 @@ class FileLicenseStore implements LicenseStore {
     const pending = this.#pending.get(key);
     const entry = addTelemetry(pending, current, next);
     if (entry !== pending) this.#pending.set(key, entry);
-    if (this.#flushTimer === null) {
-      this.#flushTimer = setTimeout(() => this.#flushTelemetry(), this.#flushMs);
-      this.#flushTimer.unref?.();
-    }
+    if (this.#flushTimer === null && !this.#flushing) this.#scheduleFlush();
     return this.#table.put(next);
+  }
+
+  #scheduleFlush(): void {
+    this.#flushTimer = setTimeout(() => this.#flushTelemetry(), this.#flushDelayMs);
+    this.#flushTimer.unref?.();
   }
 
   #flushTelemetry(): void {
     this.#flushTimer = null;
     if (this.#closed || this.#pending.size === 0) return;
-    this.#commits.submit({ kind: 'flush' }).catch(() => {
-      // The telemetry stays pending (it is also in memory) and is tried again.
-      this.#flushTimer ??= setTimeout(() => this.#flushTelemetry(), this.#flushMs);
-      this.#flushTimer.unref?.();
-    });
+    this.#flushing = true;
+    const started = performance.now();
+    this.#commits
+      .submit({ kind: 'flush' })
+      .then(
+        () => {
+          this.#flushDelayMs = telemetryFlushDelay(this.#flushMs, performance.now() - started);
+        },
+        () => undefined, // the telemetry stays pending (it is also in memory) and is tried again
+      )
+      .finally(() => {
+        this.#flushing = false;
+        // What validations recorded meanwhile waits from now: flushes never run back to back.
+        if (this.#pending.size > 0 && this.#flushTimer === null) this.#scheduleFlush();
+      });
   }
 
   /**

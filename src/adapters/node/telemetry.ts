@@ -60,3 +60,14 @@ function later(a: string | null, b: string | null): string | null {
   if (b === null) return a;
   return a > b ? a : b;
 }
+
+/** The longest a slow flush makes telemetry wait (see {@link telemetryFlushDelay}). */
+const maxFlushDelayMs = 60_000;
+
+/**
+ * How long telemetry waits to be written after a flush that took `lastFlushMs`: `flushMs`, or 9
+ * times the last flush when that is longer (up to 60 s), so flushes take at most a tenth of the time.
+ */
+export function telemetryFlushDelay(flushMs: number, lastFlushMs: number): number {
+  return Math.max(flushMs, Math.min(maxFlushDelayMs, 9 * lastFlushMs));
+}
