@@ -89,6 +89,8 @@ export interface MeasureOptions {
   minOps?: number;
   /** Names the CPU profile of the timed phase, when profiling is on (`--profile DIR`). */
   label?: string;
+  /** Length of the untimed phase (default `ms / 2`): long enough to include the subject's flushes. */
+  untimedMs?: number;
 }
 
 let profileDir: string | null = null;
@@ -197,8 +199,8 @@ async function phase(
 /**
  * Measures `op`: a warm-up, then a timed phase recording every call's latency (p50/p99). When calls
  * take under 20 µs, the clock reads would weigh on the result, so ops/s comes from a further
- * untimed phase as long as the timed one (long enough to include write-behind flushes, which run
- * every second); otherwise from the timed phase.
+ * untimed phase (`untimedMs`, by default half as long as the timed one); otherwise from the timed
+ * phase.
  */
 export async function measure(op: Op, options: MeasureOptions): Promise<Measurement> {
   const { ms, callers } = options;
@@ -226,7 +228,7 @@ export async function measure(op: Op, options: MeasureOptions): Promise<Measurem
     const p50Ms = percentile(sorted, 0.5);
     if (p50Ms < 0.02 && counter.next < maxOps) {
       const untimed = await phase(op, {
-        ms: ms / 2,
+        ms: options.untimedMs ?? ms / 2,
         callers,
         timed: false,
         checkEvery: 16,
