@@ -40,10 +40,18 @@ export class LicenseTable {
     return null;
   }
 
+  /**
+   * The lookup form of a license key (see `licenseKeyIndex`). For a key stored in its lookup form,
+   * that is the stored string itself, found without folding case: the validation hot path asks often.
+   */
+  indexOf(key: string): string {
+    return this.#byKey.has(key) ? key : licenseKeyIndex(key);
+  }
+
   /** Adds or replaces a license (replacing keeps its position). */
   put(license: License): License {
     const frozen = freezeLicense(license);
-    const key = this.#byKey.has(frozen.key) ? frozen.key : licenseKeyIndex(frozen.key);
+    const key = this.indexOf(frozen.key);
     if (this.#byPurchase !== null && !this.#byKey.has(key))
       this.#byPurchase.set(purchaseIndex(frozen.purchaseSource, frozen.purchaseId), key);
     this.#byKey.set(key, frozen);

@@ -174,11 +174,14 @@ describe.each(formats)('telemetry written behind by $name', (format) => {
     expect(telemetryOf(written)).toEqual(expected);
   });
 
-  it("another process's change and this one's unwritten telemetry both survive", async () => {
+  it.each([
+    ['an issued key', (license: License) => license],
+    ['a key stored in lower case (imported)', (license: License) => ({ ...license, key: 'legacy-key-7' })],
+  ])("another process's change and this one's unwritten telemetry both survive, for %s", async (_, keyed) => {
     const path = join(await dirs.make('telemetry-refresh'), format.name);
     const mine = format.open({ path, telemetryFlushMs: 60_000, refreshMs: 1 });
     const theirs = format.open({ path });
-    const license = twoDeviceLicense();
+    const license = keyed(twoDeviceLicense());
     await mine.insert(license);
     await mine.update(license.key, seenBy('a', at(1)));
     await mine.update(license.key, seenBy('a', at(2)));

@@ -205,7 +205,7 @@ class FileLicenseStore implements LicenseStore {
   }
 
   #recordTelemetry(current: License, next: License): License {
-    const key = licenseKeyIndex(current.key);
+    const key = this.#table.indexOf(current.key);
     const pending = this.#pending.get(key);
     const entry = addTelemetry(pending, current, next);
     if (entry !== pending) this.#pending.set(key, entry);
