@@ -1,5 +1,5 @@
 import { type AuditRecord, auditDedupeKey, parseAuditRecord } from '../domain/audit-record.js';
-import { LicenseKitError } from '../domain/errors.js';
+import { LicenseKitError, StorageError } from '../domain/errors.js';
 import { parseLicense } from '../domain/license.js';
 import { matchesAuditFilter } from '../ports/filters.js';
 import { isValidTelemetryChange } from '../ports/license-changes.js';
@@ -18,7 +18,7 @@ function memoryLicenseStore(): LicenseStore {
   const table = new LicenseTable();
   let closed = false;
   const open = (): LicenseTable => {
-    if (closed) throw new LicenseKitError('STORAGE_CLOSED', 'the memory license store is closed');
+    if (closed) throw new StorageError('STORAGE_CLOSED', 'the memory license store is closed');
     return table;
   };
   return {
@@ -49,7 +49,7 @@ function memoryPurchaseLog(): PurchaseLog {
   const seen = new Set<string>();
   let closed = false;
   const open = (): AuditRecord[] => {
-    if (closed) throw new LicenseKitError('STORAGE_CLOSED', 'the memory purchase log is closed');
+    if (closed) throw new StorageError('STORAGE_CLOSED', 'the memory purchase log is closed');
     return records;
   };
   return {

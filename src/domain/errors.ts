@@ -74,8 +74,8 @@ export class LicenseKitError extends Error {
 }
 
 /**
- * A storage adapter failed: a file could not be read or written, was corrupt, or the lock timed out.
- * `cause` carries the underlying error when there is one.
+ * A storage adapter failed: a file could not be read or written, was corrupt, the lock timed out, or
+ * the store was used after `close()`. `cause` carries the underlying error when there is one.
  */
 export class StorageError extends LicenseKitError {
   override name = 'StorageError';

@@ -1,4 +1,4 @@
-import { LicenseKitError } from '../../domain/errors.js';
+import { LicenseKitError, StorageError } from '../../domain/errors.js';
 import { type License, licenseKeyIndex, parseLicense, purchaseIndex } from '../../domain/license.js';
 import { isValidTelemetryChange } from '../../ports/license-changes.js';
 import type { InsertResult, LicenseMutation, LicenseStore } from '../../ports/storage.js';
@@ -149,7 +149,7 @@ class FileLicenseStore implements LicenseStore {
 
   async #ready(): Promise<void> {
     if (this.#closed)
-      throw new LicenseKitError('STORAGE_CLOSED', `the license store ${this.#file.path} is closed`);
+      throw new StorageError('STORAGE_CLOSED', `the license store ${this.#file.path} is closed`);
     this.#opened ??= this.#lock.run(async () => {
       await this.#file.recover();
       await this.#refresh();

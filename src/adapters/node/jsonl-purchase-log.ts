@@ -95,7 +95,7 @@ class JsonlPurchaseLog implements PurchaseLog {
 
   #checkOpen(): void {
     if (this.#closed)
-      throw new LicenseKitError('STORAGE_CLOSED', `the purchase log ${this.#file.path} is closed`);
+      throw new StorageError('STORAGE_CLOSED', `the purchase log ${this.#file.path} is closed`);
   }
 
   async #ready(): Promise<void> {

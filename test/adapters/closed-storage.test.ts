@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { memoryStorage, type Storage, StorageError } from '../../src/index.js';
+import { fileStorage, jsonlLicenseStore, jsonlPurchaseLog } from '../../src/node.js';
+import { licenseFixture, purchaseRecordFixture } from '../../src/testing.js';
+import { TempDirs } from '../helpers/temp-dir.js';
+
+// A store used after close() rejects with STORAGE_CLOSED, and that error is a StorageError, like
+// every other storage failure, so `catch (e) { if (e instanceof StorageError) … }` catches it.
+
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
+
+const builtIns: [string, () => Promise<Storage>][] = [
+  ['memoryStorage', async () => memoryStorage()],
+  ['fileStorage', async () => fileStorage({ dir: await dirs.make('closed-file') })],
+  [
+    'JSONL stores',
+    async () => {
+      const dir = await dirs.make('closed-jsonl');
+      return {
+        licenses: jsonlLicenseStore({ path: join(dir, 'licenses.jsonl') }),
+        purchases: jsonlPurchaseLog({ path: join(dir, 'purchases.jsonl') }),
+      };
+    },
+  ],
+];
+
+describe.each(builtIns)('%s after close()', (_, open) => {
+  it('rejects reads and writes with a StorageError coded STORAGE_CLOSED', async () => {
+    const storage = await open();
+    const license = licenseFixture();
+    await storage.licenses.insert(license);
+    await storage.licenses.close();
+    await storage.purchases.close();
+    const calls = [
+      storage.licenses.get(license.key),
+      storage.licenses.update(license.key, (current) => current),
+      storage.purchases.append(purchaseRecordFixture()),
+    ];
+    for (const call of calls) {
+      const error = await call.then(
+        () => null,
+        (rejection: unknown) => rejection,
+      );
+      expect(error).toBeInstanceOf(StorageError);
+      expect(error).toMatchObject({ code: 'STORAGE_CLOSED' });
+    }
+  });
+});
