@@ -90,21 +90,38 @@ export function auditDedupeKey(record: AuditRecord): string {
 const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /**
- * The id of a license's `created` record: a ULID whose time is the license's `createdAt` and whose
- * random part is a hash of its key. Whoever writes that record (the manager, or storage recovering
- * after a crash between the license and the log) writes the same id, so it is stored once.
+ * A ULID-shaped record id that is the same for the same `(at, text)`: its time is `at` and its
+ * random part is a hash of `text`. Records that must be written at most once, by whoever gets there
+ * first, take such an id, and the log's dedupe on record ids does the rest.
  */
-export function createdRecordId(license: { key: string; createdAt: string }): string {
-  let time = Date.parse(license.createdAt);
+function derivedRecordId(at: string, text: string): string {
+  let time = Date.parse(at);
   let id = '';
   for (let i = 0; i < 10; i++, time = Math.floor(time / 32)) id = crockford[time % 32] + id;
-  // Two independent 64-bit FNV-1a hashes of the key give the 80 bits of the random part.
+  // Two independent 64-bit FNV-1a hashes of the text give the 80 bits of the random part.
   for (const seed of [0xcbf29ce484222325n, 0x84222325cbf29ce4n]) {
     let hash = seed;
-    for (const char of license.key.toUpperCase()) {
+    for (const char of text) {
       hash = BigInt.asUintN(64, (hash ^ BigInt(char.codePointAt(0)!)) * 0x100000001b3n);
     }
     for (let i = 0; i < 8; i++, hash >>= 5n) id += crockford[Number(hash & 31n)];
   }
   return id;
+}
+
+/**
+ * The id of a license's `created` record: a ULID whose time is the license's `createdAt` and whose
+ * random part is a hash of its key. Whoever writes that record (the manager, or storage recovering
+ * after a crash between the license and the log) writes the same id, so it is stored once.
+ */
+export function createdRecordId(license: { key: string; createdAt: string }): string {
+  return derivedRecordId(license.createdAt, license.key.toUpperCase());
+}
+
+/**
+ * The id of the `extended` record a renewal event leaves: the same for every delivery of the event,
+ * so the record marks the renewal as applied and a redelivery extends nothing.
+ */
+export function renewalRecordId(event: PurchaseEvent): string {
+  return derivedRecordId(event.occurredAt, `renewal\u0000${event.purchase.source}\u0000${event.eventId}`);
 }

@@ -1,5 +1,10 @@
 import type { PurchaseAuditLog } from '../audit/purchase-audit-log.js';
-import { createdRecordId, type LicenseAction } from '../domain/audit-record.js';
+import {
+  createdRecordId,
+  type LicenseAction,
+  type LicenseRecord,
+  renewalRecordId,
+} from '../domain/audit-record.js';
 import type { Clock } from '../domain/clock.js';
 import type { License } from '../domain/license.js';
 import type { Plan, PlanResolver } from '../domain/plan.js';
@@ -55,21 +60,43 @@ const subscriptionEvents = new Set([
 ]);
 
 /**
- * Applies purchase events by the rulebook, idempotently. Order of writes: the license first, then its
- * `created` record (whose id is derived from the key), then the purchase record, then the email; each
- * step is idempotent, so a store's retry after a crash completes what is missing and nothing twice.
+ * Applies purchase events by the rulebook, idempotently. Order of writes: the license first, then the
+ * purchase record, then the license's `created` record (whose id is derived from the key), then the
+ * email; each step is idempotent, so a store's retry after a crash completes what is missing and
+ * nothing twice. A renewal's `extended` record (its id derived from the event) marks it applied.
  * A refund or dispute for a sale not seen yet stores the sale's license already revoked or suspended
  * (from the event's own purchase data), so the sale, when it arrives, finds it and is born that way.
  */
 export class PurchaseEventHandler {
   readonly #o: PurchaseEventHandlerOptions;
+  /** The handling of each event now in progress, settled or not, by `source` and event id. */
+  readonly #inFlight = new Map<string, Promise<void>>();
 
   constructor(options: PurchaseEventHandlerOptions) {
     this.#o = options;
   }
 
+  /**
+   * Handles `input`. Concurrent copies of one event (a store retrying while the first delivery is
+   * still being handled) run one after the other in this process, so the later ones find it handled.
+   */
   async handle(input: PurchaseEvent): Promise<PurchaseEventResult> {
     const event = parsePurchaseEvent(input);
+    const key = `${event.purchase.source}\u0000${event.eventId}`;
+    const before = this.#inFlight.get(key);
+    const run = before ? before.then(() => this.#handle(event)) : this.#handle(event);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#inFlight.set(key, settled);
+    void settled.then(() => {
+      if (this.#inFlight.get(key) === settled) this.#inFlight.delete(key);
+    });
+    return run;
+  }
+
+  async #handle(event: PurchaseEvent): Promise<PurchaseEventResult> {
     const { storage, audit, policy } = this.#o;
     const seen = await storage.purchases.has({
       kind: 'purchase',
@@ -102,12 +129,23 @@ export class PurchaseEventHandler {
     const license = created
       ? inserted.license
       : await this.#linkSubscription(inserted.license, candidate.subscriptionId);
+    const createdId = createdRecordId(license);
+    // The sale's purchase record is written before the `created` record, so a license whose `created`
+    // record is stored has its sale in the books: another sale event of it (two store events for one
+    // checkout, or the webhook of a sale entered by `createLicense` or imported) is not a second sale.
+    if (
+      !created &&
+      event?.type === 'sale' &&
+      (await this.#hasLicenseRecord('created', createdId, license.key))
+    ) {
+      return this.#duplicate(event, license);
+    }
+    if (event) await audit.recordPurchase(event, license.key);
     const firstRecord = await audit.recordLicenseAction('created', license.key, {
-      id: createdRecordId(license),
+      id: createdId,
       reason: event ? `${event.purchase.source} ${event.type}` : 'manual',
       actor,
     });
-    if (event) await audit.recordPurchase(event, license.key);
     if (!created && !firstRecord) return this.#duplicate(event, license);
     const delivered =
       license.status === 'revoked'
@@ -162,6 +200,13 @@ export class PurchaseEventHandler {
     }
     // The license's product decides the term: a renewal event may not name the product.
     const plan = this.#o.plans({ ...event.purchase, productId: license.productId });
+    // A renewal adds a term, so it must apply once: its `extended` record, with an id derived from
+    // the event, is written right after the extension and marks it applied.
+    const renewalId = rule.action === 'extend' ? renewalRecordId(event) : undefined;
+    if (renewalId && (await this.#hasLicenseRecord('extended', renewalId, license.key))) {
+      const recorded = await audit.recordPurchase(event, license.key);
+      return { action: recorded ? 'renewed' : 'duplicate', license };
+    }
     let changed = false;
     const next = await storage.licenses.update(license.key, (current) => {
       const updated = applyRule(rule, current, event, plan, this.#o.clock);
@@ -171,11 +216,29 @@ export class PurchaseEventHandler {
     const [action, record] = results[rule.action];
     if (changed && next) {
       const reason = rule.action === 'extend' ? `until ${next.expiresAt}` : (rule.reason ?? event.type);
-      await audit.recordLicenseAction(record, license.key, { reason, actor: event.purchase.source });
+      await audit.recordLicenseAction(record, license.key, {
+        id: renewalId,
+        reason,
+        actor: event.purchase.source,
+      });
     }
     // Of concurrent copies of one event, the one whose record is stored reports the action.
     const recorded = await audit.recordPurchase(event, license.key);
     return { action: recorded ? action : 'duplicate', license: next ?? license };
+  }
+
+  /** Whether the log holds the license record with this id. */
+  #hasLicenseRecord(action: LicenseAction, id: string, licenseKey: string): Promise<boolean> {
+    const probe: LicenseRecord = {
+      kind: 'license',
+      id,
+      recordedAt: this.#o.clock().toISOString(),
+      action,
+      licenseKey,
+      reason: null,
+      actor: null,
+    };
+    return this.#o.storage.purchases.has(probe);
   }
 
   /** Subscription events find the license by subscription, sale events by sale, each falling back to the other. */

@@ -7,9 +7,10 @@ import type { PurchaseRule } from './purchase-policy.js';
 const dayMs = 86_400_000;
 
 /**
- * The license after `rule` is applied for `event`; the same object when nothing changes. Each
- * transition is idempotent, so applying an event again (after a crash before it was recorded)
- * changes nothing: a renewal extends only while the expiry is short of the event's paid term.
+ * The license after `rule` is applied for `event`; the same object when nothing changes. Every
+ * transition but `extend` is idempotent, so applying an event again (after a crash before it was
+ * recorded) changes nothing. A renewal adds a term each time it is applied: the caller applies it
+ * once per event (see `renewalRecordId`).
  */
 export function applyRule(
   rule: PurchaseRule,
@@ -38,13 +39,10 @@ export function applyRule(
     }
     case 'extend': {
       if (plan.durationDays === null || license.expiresAt === null) return license;
-      const term = plan.durationDays * dayMs;
-      const expiresAt = Date.parse(license.expiresAt);
-      const paidAt = Date.parse(event.occurredAt);
-      if (expiresAt >= paidAt + term) return license;
-      // From the latest of now, the expiry and the payment: the result is never short of
-      // `paidAt + term`, so the check above makes a second application of this event a no-op.
-      return { ...license, expiresAt: new Date(Math.max(now, expiresAt, paidAt) + term).toISOString() };
+      // From the latest of now, the expiry and the payment: time already paid for is never lost,
+      // whether an admin extended the license or the customer renewed early.
+      const from = Math.max(now, Date.parse(license.expiresAt), Date.parse(event.occurredAt));
+      return { ...license, expiresAt: new Date(from + plan.durationDays * dayMs).toISOString() };
     }
     case 'expire':
       return license.expiresAt !== null && Date.parse(license.expiresAt) <= now

@@ -80,6 +80,58 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     expect((await manager.handlePurchaseEvent(late)).license?.expiresAt).toBe('2028-05-31T00:00:00.000Z');
   });
 
+  it('a renewal paid after an admin extension adds its whole term on top', async () => {
+    const { manager, clock } = setup(kind, { plans: yearly });
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_7', isRecurring: true } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    await manager.extend(license!.key, { days: 400 }); // a goodwill gift: expiry 2027-04-05
+    clock.set('2026-02-27T10:00:00.000Z');
+    const renewal = followUp(sale, 'renewal', { saleId: 'inv_2' });
+    renewal.occurredAt = '2026-02-27T10:00:00.000Z';
+    const renewed = await manager.handlePurchaseEvent(renewal);
+    expect(renewed).toMatchObject({ action: 'renewed', license: { expiresAt: '2028-04-04T10:00:00.000Z' } });
+    expect((await manager.handlePurchaseEvent(renewal)).action).toBe('duplicate');
+    expect((await manager.getLicense(license!.key))?.expiresAt).toBe('2028-04-04T10:00:00.000Z');
+  });
+
+  it('a renewal delivered 10 times at once extends once', async () => {
+    const { manager, clock, records } = setup(kind, { plans: yearly });
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_8', isRecurring: true } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    clock.set('2026-02-27T10:00:00.000Z');
+    const renewal = followUp(sale, 'renewal', { saleId: 'inv_2' });
+    renewal.occurredAt = '2026-02-27T10:00:00.000Z';
+    const results = await Promise.all(Array.from({ length: 10 }, () => manager.handlePurchaseEvent(renewal)));
+    expect(results.map((result) => result.action).sort()).toEqual([...Array(9).fill('duplicate'), 'renewed']);
+    expect((await manager.getLicense(license!.key))?.expiresAt).toBe('2027-03-01T10:00:00.000Z');
+    expect(actions(await records()).filter((action) => action.startsWith('extended'))).toHaveLength(1);
+  });
+
+  it('a renewal whose extension is stored but whose purchase record is not (a crash) extends once', async () => {
+    const { manager, clock, storage } = setup(kind, { plans: yearly });
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_6', isRecurring: true } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    clock.set('2026-02-27T10:00:00.000Z');
+    const renewal = followUp(sale, 'renewal', { saleId: 'inv_2' });
+    renewal.occurredAt = '2026-02-27T10:00:00.000Z';
+    // The first delivery extends and writes its `extended` record, then the purchase record fails.
+    const append = storage.purchases.append;
+    storage.purchases.append = async (record) => {
+      if (record.kind === 'purchase' && record.event.eventId === renewal.eventId)
+        throw new Error('disk full');
+      return append.call(storage.purchases, record);
+    };
+    await expect(manager.handlePurchaseEvent(renewal)).rejects.toThrow('disk full');
+    storage.purchases.append = append;
+    expect((await manager.getLicense(license!.key))?.expiresAt).toBe('2027-03-01T10:00:00.000Z');
+    // The store retries: the renewal is recorded, and the license is not extended a second time.
+    expect(await manager.handlePurchaseEvent(renewal)).toMatchObject({
+      action: 'renewed',
+      license: { expiresAt: '2027-03-01T10:00:00.000Z' },
+    });
+    expect((await manager.handlePurchaseEvent(renewal)).action).toBe('duplicate');
+  });
+
   it('subscription end expires now; a restart reinstates a new term', async () => {
     const { manager, clock } = setup(kind, { plans: yearly });
     const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_5', isRecurring: true } });
