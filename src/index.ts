@@ -50,6 +50,7 @@ export {
   type PurchaseEventType,
   parsePurchaseEvent,
   purchaseEventTypes,
+  unknownProductId,
 } from './domain/purchase.js';
 export type { ValidationCode, ValidationRequest, ValidationResult } from './domain/validation-result.js';
 export { type ConsoleMailerOptions, consoleMailer } from './mail/console-mailer.js';

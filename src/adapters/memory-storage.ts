@@ -1,5 +1,5 @@
 import { type AuditRecord, auditDedupeKey, parseAuditRecord } from '../domain/audit-record.js';
-import { LicenseKitError, StorageError } from '../domain/errors.js';
+import { StorageError } from '../domain/errors.js';
 import { parseLicense } from '../domain/license.js';
 import { matchesAuditFilter } from '../ports/filters.js';
 import { isValidTelemetryChange } from '../ports/license-changes.js';

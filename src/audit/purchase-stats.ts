@@ -44,7 +44,7 @@ export interface SourceStats {
 /** Payments and net revenue of one product. */
 export interface ProductStats {
   productId: string;
-  /** The name on the product's most recent event (by `occurredAt`). */
+  /** The name on the product's most recent event that names it (by `occurredAt`), or `''`. */
   productName: string;
   /** Payments (`sale` and `renewal` events). */
   count: number;
@@ -173,12 +173,12 @@ export async function computePurchaseStats(
     const signed = paid ? amount : -amount;
     const bySource = entry(sources, source, () => ({ count: 0, net: new Map<string, number>() }));
     const product = entry(products, productId, () => ({
-      name: productName,
-      nameAt: at,
+      name: '',
+      nameAt: Number.NEGATIVE_INFINITY,
       count: 0,
       net: new Map(),
     }));
-    if (at >= product.nameAt) {
+    if (productName !== '' && at >= product.nameAt) {
       product.name = productName;
       product.nameAt = at;
     }

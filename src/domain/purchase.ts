@@ -57,6 +57,12 @@ export interface Purchase {
   sourceLicenseKey: string | null;
 }
 
+/**
+ * The `productId` of an event whose store payload names no product (a Stripe refund, a Lemon Squeezy
+ * renewal invoice, a Paddle adjustment). The manager files such an event under its license's product.
+ */
+export const unknownProductId = 'unknown';
+
 /** A purchase-related webhook event, normalized. `eventId` is unique per `purchase.source`. */
 export interface PurchaseEvent {
   type: PurchaseEventType;

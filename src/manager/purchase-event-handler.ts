@@ -8,7 +8,12 @@ import {
 import type { Clock } from '../domain/clock.js';
 import type { License } from '../domain/license.js';
 import type { Plan, PlanResolver } from '../domain/plan.js';
-import { type Purchase, type PurchaseEvent, parsePurchaseEvent } from '../domain/purchase.js';
+import {
+  type Purchase,
+  type PurchaseEvent,
+  parsePurchaseEvent,
+  unknownProductId,
+} from '../domain/purchase.js';
 import type { Storage } from '../ports/storage.js';
 import type { LicenseDelivery } from './license-delivery.js';
 import type { PurchaseAction, PurchasePolicy, PurchaseRule } from './purchase-policy.js';
@@ -194,8 +199,13 @@ export class PurchaseEventHandler {
       }
       license = inserted.license; // the sale arrived meanwhile: apply the rule to its license
     }
-    if (!license || rule.action === 'record' || rule.action === 'create') {
-      await audit.recordPurchase(event, license?.key ?? null);
+    if (!license) {
+      await audit.recordPurchase(event, null);
+      return { action: 'recorded', license };
+    }
+    const filed = filedUnder(event, license);
+    if (rule.action === 'record' || rule.action === 'create') {
+      await audit.recordPurchase(filed, license.key);
       return { action: 'recorded', license };
     }
     // The license's product decides the term: a renewal event may not name the product.
@@ -204,7 +214,7 @@ export class PurchaseEventHandler {
     // the event, is written right after the extension and marks it applied.
     const renewalId = rule.action === 'extend' ? renewalRecordId(event) : undefined;
     if (renewalId && (await this.#hasLicenseRecord('extended', renewalId, license.key))) {
-      const recorded = await audit.recordPurchase(event, license.key);
+      const recorded = await audit.recordPurchase(filed, license.key);
       return { action: recorded ? 'renewed' : 'duplicate', license };
     }
     let changed = false;
@@ -223,7 +233,7 @@ export class PurchaseEventHandler {
       });
     }
     // Of concurrent copies of one event, the one whose record is stored reports the action.
-    const recorded = await audit.recordPurchase(event, license.key);
+    const recorded = await audit.recordPurchase(filed, license.key);
     return { action: recorded ? action : 'duplicate', license: next ?? license };
   }
 
@@ -265,4 +275,16 @@ export class PurchaseEventHandler {
     const plan = this.#plan(purchase);
     return { ...plan, maxDevices: purchase.quantity * plan.maxDevices };
   }
+}
+
+/**
+ * `event` booked under its license's product when the store's payload named none (a Stripe refund, a
+ * Lemon Squeezy renewal invoice, a Paddle adjustment), so the books show refunds and renewals per
+ * product. A placeholder product name becomes empty: product names come from the events that have one.
+ */
+function filedUnder(event: PurchaseEvent, license: License): PurchaseEvent {
+  const { purchase } = event;
+  if (purchase.productId !== unknownProductId) return event;
+  const productName = purchase.productName === unknownProductId ? '' : purchase.productName;
+  return { ...event, purchase: { ...purchase, productId: license.productId, productName } };
 }

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import type { Purchase, PurchaseEvent, PurchaseEventType } from '../domain/purchase.js';
+import {
+  type Purchase,
+  type PurchaseEvent,
+  type PurchaseEventType,
+  unknownProductId,
+} from '../domain/purchase.js';
 import { storeTimestamp } from './_iso-utc.js';
 import { normalizeWith, safeVariant } from './_normalize.js';
 
@@ -208,7 +213,7 @@ function fromInvoice(parsed: z.infer<typeof invoiceEvent>): PurchaseEvent | null
   if (invoice.billing_reason !== 'renewal') return null;
   return toEvent(parsed, 'renewal', {
     saleId: invoice.subscription_id,
-    productId: 'unknown',
+    productId: unknownProductId,
     productName: '',
     amount: invoice.total,
     currency: invoice.currency,

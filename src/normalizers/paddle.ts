@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { NormalizationError } from '../domain/errors.js';
-import type { Purchase, PurchaseEvent, PurchaseEventType } from '../domain/purchase.js';
+import {
+  type Purchase,
+  type PurchaseEvent,
+  type PurchaseEventType,
+  unknownProductId,
+} from '../domain/purchase.js';
 import { normalizeWith, safeVariant } from './_normalize.js';
 import {
   type Adjustment,
@@ -180,7 +185,7 @@ function fromAdjustment(parsed: Adjustment, options: PaddleNormalizeOptions): Pu
     options,
     {
       saleId: adjustment.transaction_id,
-      productId: 'unknown',
+      productId: unknownProductId,
       amount: adjustment.totals.total,
       currency: adjustment.currency_code,
       customerId: adjustment.customer_id ?? null,

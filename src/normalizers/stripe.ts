@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { NormalizationError } from '../domain/errors.js';
-import type { Purchase, PurchaseEvent, PurchaseEventType } from '../domain/purchase.js';
+import {
+  type Purchase,
+  type PurchaseEvent,
+  type PurchaseEventType,
+  unknownProductId,
+} from '../domain/purchase.js';
 import { normalizeWith, safeVariant } from './_normalize.js';
 import {
   anyEvent,
@@ -50,8 +55,6 @@ export interface StripePayment {
   /** The invoice it paid (`in_…`): sent on charges by API versions before 2025-03-31 only. */
   invoiceId: string | null;
 }
-
-const unknownProduct = 'unknown';
 
 const missing = (path: string, message: string) =>
   new NormalizationError('NORMALIZATION_FAILED', `the Stripe event cannot be normalized: ${message}`, {
@@ -175,7 +178,7 @@ function toEvent(
 
 /** The product named by `meta`, else the string `productId` option, else `'unknown'`. */
 function laterProduct(meta: Metadata, options: Options): string {
-  return meta?.product_id ?? (typeof options.productId === 'string' ? options.productId : unknownProduct);
+  return meta?.product_id ?? (typeof options.productId === 'string' ? options.productId : unknownProductId);
 }
 
 function fromCheckout(parsed: Checkout, options: Options): PurchaseEvent | null {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { unknownProductId } from '../../src/index.js';
 import { purchaseEventFixture } from '../../src/testing.js';
 import { actions, followUp, setup, storageKinds } from '../helpers/manager-setup.js';
 
@@ -130,6 +131,34 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
       license: { expiresAt: '2027-03-01T10:00:00.000Z' },
     });
     expect((await manager.handlePurchaseEvent(renewal)).action).toBe('duplicate');
+  });
+
+  it('a refund and a renewal whose payload names no product are booked under the license product', async () => {
+    const { manager, records } = setup(kind, { plans: yearly });
+    const sale = purchaseEventFixture({
+      purchase: {
+        productId: 'pro',
+        productName: 'Pro',
+        amount: 5000,
+        subscriptionId: 'sub_4',
+        isRecurring: true,
+      },
+    });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    const nameless = { productId: unknownProductId, productName: unknownProductId };
+    await manager.handlePurchaseEvent(followUp(sale, 'renewal', { ...nameless, saleId: 'inv_2' }));
+    await manager.handlePurchaseEvent(followUp(sale, 'refund', { ...nameless, amount: 5000 }));
+    const booked = (await records()).flatMap((r) =>
+      r.kind === 'purchase' ? [r.event.purchase.productId] : [],
+    );
+    expect(booked).toEqual(['pro', 'pro', 'pro']);
+    expect((await manager.audit.getPurchaseStats()).topProducts).toEqual([
+      { productId: 'pro', productName: 'Pro', count: 2, revenue: { USD: 5000 } },
+    ]);
+    expect((await manager.audit.getPurchaseStats({ productId: 'pro' })).revenue).toEqual({
+      USD: { gross: 10000, refunded: 5000, net: 5000 },
+    });
+    expect(license!.productId).toBe('pro');
   });
 
   it('subscription end expires now; a restart reinstates a new term', async () => {
