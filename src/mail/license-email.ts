@@ -15,8 +15,8 @@ export interface LicenseEmailContext {
 
 /**
  * The email a template produces. The recipient is always the license's email, so it is not here.
- * Templates must escape anything they put in `html` (see {@link escapeHtml}); the sender removes
- * line breaks from `subject` as well, but a template should not produce them.
+ * Templates must escape anything they put in `html` (see {@link escapeHtml}); the sender puts
+ * `subject`, `from` and `replyTo` on one line each (they are mail headers).
  */
 export interface LicenseEmail {
   subject: string;

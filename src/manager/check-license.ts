@@ -139,11 +139,13 @@ function isShortOrAbsent(field: unknown): boolean {
   return field === undefined || (typeof field === 'string' && field.length <= shortTextMax);
 }
 
-/** Refuses a validation whose key or fields are not short strings (`INVALID_INPUT`). */
+/** The longest key a license can have: a longer one typed by a customer is simply not found. */
+export const maxKeyLength = shortTextMax;
+
+/** Refuses a validation whose key is not a string or whose fields are not short strings (`INVALID_INPUT`). */
 export function checkValidationRequest(key: unknown, request: ValidationRequest): void {
   const valid =
     typeof key === 'string' &&
-    key.length <= shortTextMax &&
     isShortOrAbsent(request.hardwareId) &&
     isShortOrAbsent(request.deviceName) &&
     isShortOrAbsent(request.productId) &&

@@ -3,7 +3,8 @@ import type { Clock } from '../domain/clock.js';
 import { LicenseKitError } from '../domain/errors.js';
 import type { License } from '../domain/license.js';
 import type { Purchase } from '../domain/purchase.js';
-import type { LicenseEmailTemplate } from '../mail/license-email.js';
+import { singleLine } from '../mail/_escape-html.js';
+import type { LicenseEmail, LicenseEmailTemplate } from '../mail/license-email.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { LicenseStore } from '../ports/storage.js';
 
@@ -80,7 +81,7 @@ export class LicenseDelivery {
       purchase,
     });
     try {
-      await mailer!.send({ to: current.email, ...email });
+      await mailer!.send({ to: current.email, ...email, ...singleLineHeaders(email) });
     } catch (error) {
       const released = await licenses.update(current.key, (latest) =>
         latest.deliveredAt === at ? { ...latest, deliveredAt: license.deliveredAt } : latest,
@@ -104,4 +105,17 @@ function describeFailure(error: unknown): string {
   ]
     .filter(Boolean)
     .join(': ');
+}
+
+/** The header fields of `email` on one line each, so no template can inject mail headers. */
+function singleLineHeaders({
+  subject,
+  from,
+  replyTo,
+}: LicenseEmail): Pick<LicenseEmail, 'subject' | 'from' | 'replyTo'> {
+  return {
+    subject: singleLine(subject),
+    ...(from === undefined ? {} : { from: singleLine(from) }),
+    ...(replyTo === undefined ? {} : { replyTo: singleLine(replyTo) }),
+  };
 }

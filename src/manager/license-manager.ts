@@ -11,7 +11,7 @@ import { defaultLicenseEmailTemplate, type LicenseEmailTemplate } from '../mail/
 import type { Mailer } from '../mail/mailer.js';
 import { checkStorage } from '../ports/check-storage.js';
 import type { LicenseMutation, Storage } from '../ports/storage.js';
-import { checkLicense, checkValidationRequest, type LicenseCheck } from './check-license.js';
+import { checkLicense, checkValidationRequest, type LicenseCheck, maxKeyLength } from './check-license.js';
 import { type CreateLicenseInput, parseCreateLicenseInput } from './create-license-input.js';
 import { LicenseDelivery } from './license-delivery.js';
 import { PurchaseEventHandler, type PurchaseEventResult } from './purchase-event-handler.js';
@@ -136,11 +136,17 @@ export class LicenseManager {
     return this.#events.handle(event);
   }
 
-  /** Validates a key for a device; binds a free seat to a new `hardwareId`. Never throws for a bad key. */
+  /**
+   * Validates a key for a device; binds a free seat to a new `hardwareId`. Whatever a customer typed
+   * as the key gets a result (a key longer than any stored one is `NOT_FOUND`). Rejects with
+   * `INVALID_INPUT` only for a request no client should send: a key that is not a string, an empty
+   * `hardwareId`, or a `hardwareId`, `deviceName` or `productId` longer than 256 characters.
+   */
   async validate(key: string, request: ValidationRequest = {}): Promise<ValidationResult> {
     const now = this.#clock();
     const checkedAt = isoString(now);
     checkValidationRequest(key, request);
+    if (key.length > maxKeyLength) return missed('NOT_FOUND', 'no license has this key', checkedAt);
     const normalized = this.#keys.normalize(key);
     if (normalized === null) {
       return missed('MALFORMED_KEY', 'the key has a typo: its check symbol does not match', checkedAt);

@@ -3,12 +3,18 @@ import {
   type AuditRecord,
   type CsvColumn,
   csvColumns,
-  memoryStorage,
   PurchaseAuditLog,
   type PurchaseLog,
   type Storage,
 } from '../../src/index.js';
 import { licenseRecordFixture, purchaseRecordFixture } from '../../src/testing.js';
+import {
+  type AuditStorageKind,
+  auditStorageKinds,
+  countingScan,
+  type ScanCounts,
+  storageWith,
+} from '../helpers/audit-storage.js';
 
 /** A strict RFC 4180 parser: CRLF records, quoted fields with doubled quotes, nothing else. */
 function parseCsv(text: string): string[][] {
@@ -69,9 +75,12 @@ async function readAll(stream: ReadableStream<string>): Promise<string> {
   return text;
 }
 
-async function auditOf(records: readonly AuditRecord[], wrap: (log: PurchaseLog) => PurchaseLog = (l) => l) {
-  const storage = memoryStorage();
-  for (const record of records) await storage.purchases.append(record);
+async function auditOf(
+  kind: AuditStorageKind,
+  records: readonly AuditRecord[],
+  wrap: (log: PurchaseLog) => PurchaseLog = (l) => l,
+) {
+  const storage = await storageWith(kind, records);
   return new PurchaseAuditLog({
     storage: { ...storage, purchases: wrap(storage.purchases) } satisfies Storage,
   });
@@ -104,11 +113,11 @@ const nasty = [
 ];
 const neutralised = (value: string) => (/^[=+\-@\t\r\n]/.test(value) ? `'${value}` : value);
 
-describe('exportCsv', () => {
+describe.each(auditStorageKinds)('exportCsv on %s storage', (kind) => {
   it('writes a header and one RFC 4180 row per record, CRLF line ends, every default column', async () => {
     const sale = purchaseRecordFixture({ licenseKey: 'LK-1', recordedAt: '2024-05-06T07:08:09.000Z' });
     const created = licenseRecordFixture({ licenseKey: 'LK-1', reason: 'because', actor: 'cli' });
-    const text = await readAll((await auditOf([sale, created])).exportCsv());
+    const text = await readAll((await auditOf(kind, [sale, created])).exportCsv());
     expect(text.startsWith(`${csvColumns.join(',')}\r\n`)).toBe(true);
     expect(text.endsWith('\r\n')).toBe(true);
     const { event } = sale;
@@ -166,7 +175,7 @@ describe('exportCsv', () => {
       }),
       licenseRecordFixture({ reason: value, actor: value }),
     ]);
-    const rows = table(await readAll((await auditOf(records)).exportCsv()));
+    const rows = table(await readAll((await auditOf(kind, records)).exportCsv()));
     expect(rows).toHaveLength(records.length);
     nasty.forEach((value, i) => {
       const [purchaseRow, licenseRow] = [rows[2 * i]!, rows[2 * i + 1]!];
@@ -182,7 +191,7 @@ describe('exportCsv', () => {
 
   it('encodes a cell as quote-prefixed original text, quoted with doubled quotes', async () => {
     const records = ['=1+2";=1+2', '\r=1', 'a,=1', '-5'].map((actor) => licenseRecordFixture({ actor }));
-    const text = await readAll((await auditOf(records)).exportCsv({}, { columns: ['actor'] }));
+    const text = await readAll((await auditOf(kind, records)).exportCsv({}, { columns: ['actor'] }));
     expect(text).toBe('actor\r\n"\'=1+2"";=1+2"\r\n"\'\r=1"\r\n"a,=1"\r\n\'-5\r\n');
   });
 
@@ -190,7 +199,7 @@ describe('exportCsv', () => {
     const real = purchaseRecordFixture({ event: { purchase: { source: 'stripe' } } });
     const test = purchaseRecordFixture({ event: { purchase: { isTest: true } } });
     const license = licenseRecordFixture();
-    const audit = await auditOf([real, test, license]);
+    const audit = await auditOf(kind, [real, test, license]);
     const ids = async (...args: Parameters<PurchaseAuditLog['exportCsv']>) =>
       table(await readAll(audit.exportCsv(...args))).map((row) => row.id);
     expect(await ids()).toEqual([real.id, license.id]);
@@ -205,7 +214,7 @@ describe('exportCsv', () => {
       purchaseRecordFixture({ event: { purchase: { currency: 'EUR', amount: 2399 } } }),
     ];
     const text = await readAll(
-      (await auditOf(records)).exportCsv({}, { columns: ['amount', 'currency', 'id'] }),
+      (await auditOf(kind, records)).exportCsv({}, { columns: ['amount', 'currency', 'id'] }),
     );
     expect(text).toBe(
       `amount,currency,id\r\n1500,JPY,${records[0]!.id}\r\n1.250,KWD,${records[1]!.id}\r\n23.99,EUR,${records[2]!.id}\r\n`,
@@ -213,7 +222,7 @@ describe('exportCsv', () => {
   });
 
   it('throws INVALID_INPUT at call time for an unknown column or none', async () => {
-    const audit = await auditOf([]);
+    const audit = await auditOf(kind, []);
     for (const columns of [['email', 'password'], ['__proto__'], ['toString'], []]) {
       expect(() => audit.exportCsv({}, { columns: columns as CsvColumn[] }), JSON.stringify(columns)).toThrow(
         expect.objectContaining({ code: 'INVALID_INPUT' }),
@@ -222,28 +231,13 @@ describe('exportCsv', () => {
   });
 
   it('is lazy: reads the log only as the consumer pulls, and cancelling ends the scan', async () => {
-    const counts = { yielded: 0, finished: false };
-    const counting = (log: PurchaseLog): PurchaseLog =>
-      new Proxy(log, {
-        get(target, property) {
-          if (property === 'scan') {
-            return async function* (...args: Parameters<PurchaseLog['scan']>) {
-              try {
-                for await (const record of target.scan(...args)) {
-                  counts.yielded++;
-                  yield record;
-                }
-              } finally {
-                counts.finished = true;
-              }
-            };
-          }
-          const value = Reflect.get(target, property, target);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-    const records = Array.from({ length: 5000 }, () => purchaseRecordFixture());
-    const audit = await auditOf(records, counting);
+    const counts: ScanCounts = { yielded: 0, finished: false };
+    const storage = await storageWith(kind);
+    // The order does not matter here: concurrent appends share group commits on files.
+    await Promise.all(Array.from({ length: 5000 }, () => storage.purchases.append(purchaseRecordFixture())));
+    const audit = new PurchaseAuditLog({
+      storage: { ...storage, purchases: countingScan(storage.purchases, counts) },
+    });
 
     const reader = audit.exportCsv().getReader();
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -273,7 +267,7 @@ describe('exportCsv', () => {
         throw new Error('disk on fire');
       },
     });
-    const audit = await auditOf([purchaseRecordFixture()], failing);
+    const audit = await auditOf(kind, [purchaseRecordFixture()], failing);
     await expect(readAll(audit.exportCsv())).rejects.toThrow('disk on fire');
   });
 });

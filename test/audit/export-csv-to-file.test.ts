@@ -2,9 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isLicenseKitError, memoryStorage, PurchaseAuditLog } from '../../src/index.js';
+import { type AuditRecord, isLicenseKitError, PurchaseAuditLog } from '../../src/index.js';
 import { exportCsvToFile } from '../../src/node.js';
 import { licenseRecordFixture, purchaseRecordFixture } from '../../src/testing.js';
+import { type AuditStorageKind, auditStorageKinds, storageWith } from '../helpers/audit-storage.js';
 import { TempDirs } from '../helpers/temp-dir.js';
 
 const dirs = new TempDirs();
@@ -17,24 +18,21 @@ async function readAll(stream: ReadableStream<string>): Promise<string> {
   return text;
 }
 
-async function auditWith(count: number): Promise<PurchaseAuditLog> {
-  const storage = memoryStorage();
-  for (let i = 0; i < count; i++) {
-    await storage.purchases.append(
-      i % 3 === 0
-        ? licenseRecordFixture({ reason: `line one\r\nline "two", ${i}` })
-        : purchaseRecordFixture({
-            event: { purchase: { customerName: `=Zoë 🦄 ${i}`, isTest: i % 7 === 0 } },
-          }),
-    );
-  }
-  return new PurchaseAuditLog({ storage });
+async function auditWith(kind: AuditStorageKind, count: number): Promise<PurchaseAuditLog> {
+  const records: AuditRecord[] = Array.from({ length: count }, (_, i) =>
+    i % 3 === 0
+      ? licenseRecordFixture({ reason: `line one\r\nline "two", ${i}` })
+      : purchaseRecordFixture({
+          event: { purchase: { customerName: `=Zoë 🦄 ${i}`, isTest: i % 7 === 0 } },
+        }),
+  );
+  return new PurchaseAuditLog({ storage: await storageWith(kind, records) });
 }
 
-describe('exportCsvToFile', () => {
+describe.each(auditStorageKinds)('exportCsvToFile on %s storage', (kind) => {
   it('writes exactly the stream’s text, mode 0600, and reports rows and bytes', async () => {
     const dir = await dirs.make('csv');
-    const audit = await auditWith(500);
+    const audit = await auditWith(kind, 500);
     const path = join(dir, 'export.csv');
     const progress: number[] = [];
     const result = await exportCsvToFile(audit, path, { onProgress: (rows) => progress.push(rows) });
@@ -54,7 +52,7 @@ describe('exportCsvToFile', () => {
 
   it('passes the filter and columns through', async () => {
     const dir = await dirs.make('csv');
-    const audit = await auditWith(30);
+    const audit = await auditWith(kind, 30);
     const path = join(dir, 'licenses.csv');
     const result = await exportCsvToFile(audit, path, {
       filter: { kind: 'license' },
@@ -69,7 +67,7 @@ describe('exportCsvToFile', () => {
 
   it('refuses an existing file unless overwrite, which replaces it', async () => {
     const dir = await dirs.make('csv');
-    const audit = await auditWith(10);
+    const audit = await auditWith(kind, 10);
     const path = join(dir, 'export.csv');
     await writeFile(path, 'keep me');
     await expect(exportCsvToFile(audit, path)).rejects.toSatisfy((error) =>
@@ -87,7 +85,7 @@ describe('exportCsvToFile', () => {
 
   it('refuses a file that appears while the export runs, leaving it and no temp file', async () => {
     const dir = await dirs.make('csv');
-    const audit = await auditWith(200);
+    const audit = await auditWith(kind, 200);
     const path = join(dir, 'export.csv');
     let created = false;
     const onProgress = () => {
@@ -105,16 +103,18 @@ describe('exportCsvToFile', () => {
 
   it('fails with STORAGE_IO and leaves nothing when the directory is missing', async () => {
     const dir = await dirs.make('csv');
-    await expect(exportCsvToFile(await auditWith(5), join(dir, 'missing', 'export.csv'))).rejects.toSatisfy(
-      (error) => isLicenseKitError(error, 'STORAGE_IO'),
-    );
+    await expect(
+      exportCsvToFile(await auditWith(kind, 5), join(dir, 'missing', 'export.csv')),
+    ).rejects.toSatisfy((error) => isLicenseKitError(error, 'STORAGE_IO'));
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('removes the temp file when the log fails mid-export, and passes the error on', async () => {
     const dir = await dirs.make('csv');
-    const storage = memoryStorage();
-    for (let i = 0; i < 300; i++) await storage.purchases.append(purchaseRecordFixture());
+    const storage = await storageWith(
+      kind,
+      Array.from({ length: 300 }, () => purchaseRecordFixture()),
+    );
     const failing = new PurchaseAuditLog({
       storage: {
         ...storage,
@@ -138,7 +138,7 @@ describe('exportCsvToFile', () => {
   it('removes the temp file when onProgress throws', async () => {
     const dir = await dirs.make('csv');
     await expect(
-      exportCsvToFile(await auditWith(100), join(dir, 'export.csv'), {
+      exportCsvToFile(await auditWith(kind, 100), join(dir, 'export.csv'), {
         onProgress: (rows) => {
           if (rows > 10) throw new Error('stop');
         },
@@ -150,7 +150,7 @@ describe('exportCsvToFile', () => {
   it('refuses an unknown column before touching the disk', async () => {
     const dir = await dirs.make('csv');
     await expect(
-      exportCsvToFile(await auditWith(3), join(dir, 'x.csv'), { columns: ['nope' as 'id'] }),
+      exportCsvToFile(await auditWith(kind, 3), join(dir, 'x.csv'), { columns: ['nope' as 'id'] }),
     ).rejects.toSatisfy((error) => isLicenseKitError(error, 'INVALID_INPUT'));
     expect(await readdir(dir)).toEqual([]);
   });

@@ -8,20 +8,26 @@ import { jsonlPurchaseLog } from '../../src/node.js';
 import { TempDirs } from '../helpers/temp-dir.js';
 
 /**
- * Stats and a full CSV export of a 1,000,000-record log must not hold the log in memory. The heap
- * is sampled after a full GC every 100,000 records, so it measures what the code keeps alive (a
- * non-streaming implementation would keep ~1 KB per record, i.e. ~1 GB), not garbage awaiting
- * collection. The baseline is taken after the log is opened (it keeps its dedupe keys in memory).
+ * Stats, a full CSV export and the refunded purchases of a 1,000,000-record log must not hold the
+ * log in memory. The heap is sampled after a full GC every 100,000 records, so it measures what the
+ * code keeps alive (a non-streaming implementation would keep ~1 KB per record, i.e. ~1 GB), not
+ * garbage awaiting collection. The baseline is taken after the log is opened (it keeps its dedupe
+ * keys in memory). getRefundedPurchases keeps one key per refunded sale (~125,000 here), no records.
  */
 const recordCount = 1_000_000;
-const sampleEvery = 250_000;
+const sampleEvery = 100_000;
 const limitBytes = 100 * 1024 * 1024;
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+/** Milliseconds spent in {@link heapAfterGc}, reported with the timings. */
+let gcMs = 0;
+
 function heapAfterGc(): number {
+  const started = performance.now();
   gc();
+  gcMs += performance.now() - started;
   return process.memoryUsage().heapUsed;
 }
 
@@ -66,7 +72,8 @@ function recordAt(i: number): AuditRecord {
       occurredAt: recordedAt,
       purchase: {
         source: sources[i % sources.length]!,
-        saleId: `sale-${i}`,
+        // Every 24 records hold, per source, one of each type: two sales, a refund and a lost dispute.
+        saleId: `sale-${Math.floor(i / 24)}`,
         email: `buyer-${i % 50_000}@example.com`,
         customerName: `Buyer ${i}, "Esq."`,
         customerId: null,
@@ -86,12 +93,22 @@ function recordAt(i: number): AuditRecord {
   };
 }
 
-/** Writes the log file directly and returns what stats must report, computed while writing. */
-function writeLog(path: string): { payments: number; gross: Record<string, number>; rows: number } {
+/** What the queries must report on the log, computed while writing it. */
+interface Expected {
+  payments: number;
+  gross: Record<string, number>;
+  rows: number;
+  refundedSales: number;
+}
+
+/** Writes the log file directly and returns what the queries must report. */
+function writeLog(path: string): Expected {
   const fd = openSync(path, 'w', 0o600);
   const gross: Record<string, number> = {};
   let payments = 0;
   let rows = 0;
+  const saleKeys: string[] = [];
+  const refundKeys = new Set<string>();
   try {
     writeSync(fd, '{"format":"licensekit-purchases","version":1}\n');
     for (let start = 0; start < recordCount; start += 10_000) {
@@ -101,18 +118,22 @@ function writeLog(path: string): { payments: number; gross: Record<string, numbe
         lines.push(JSON.stringify(record));
         if (record.kind === 'purchase' && record.event.purchase.isTest) continue;
         rows++;
-        if (record.kind === 'purchase' && (record.event.type === 'sale' || record.event.type === 'renewal')) {
-          const { currency, amount } = record.event.purchase;
+        if (record.kind !== 'purchase') continue;
+        const { type, purchase } = record.event;
+        if (type === 'sale' || type === 'renewal') {
           payments++;
-          gross[currency] = (gross[currency] ?? 0) + amount;
+          gross[purchase.currency] = (gross[purchase.currency] ?? 0) + purchase.amount;
         }
+        const saleKey = `${purchase.source} ${purchase.saleId}`;
+        if (type === 'sale') saleKeys.push(saleKey);
+        if (type === 'refund' || type === 'dispute_lost') refundKeys.add(saleKey);
       }
       writeSync(fd, `${lines.join('\n')}\n`);
     }
   } finally {
     closeSync(fd);
   }
-  return { payments, gross, rows };
+  return { payments, gross, rows, refundedSales: saleKeys.filter((key) => refundKeys.has(key)).length };
 }
 
 /** The log, sampling the heap after a full GC every `sampleEvery` records it yields. */
@@ -135,7 +156,7 @@ function sampling(log: PurchaseLog, peak: { bytes: number }): PurchaseLog {
 }
 
 describe('memory stays flat on a 1,000,000-record JSONL log', () => {
-  it('getPurchaseStats and a full exportCsv drain keep heap growth under 100 MB', {
+  it('getPurchaseStats and full exportCsv and getRefundedPurchases drains keep heap growth under 100 MB', {
     timeout: 120_000,
   }, async () => {
     const started = performance.now();
@@ -172,17 +193,31 @@ describe('memory stays flat on a 1,000,000-record JSONL log', () => {
     }
     const exportPeak = peak.bytes - exportBaseline;
     const exportAt = performance.now();
+
+    peak.bytes = heapAfterGc();
+    const refundedBaseline = Math.min(baseline, peak.bytes);
+    let refundedSales = 0;
+    for await (const record of audit.getRefundedPurchases()) {
+      if (record.event.type === 'sale' && !record.event.purchase.isTest) refundedSales++;
+    }
+    const refundedPeak = peak.bytes - refundedBaseline;
+    const refundedAt = performance.now();
     await log.close();
 
     console.info(
       `memory-flat: ${recordCount} records; write ${((wroteAt - started) / 1000).toFixed(1)} s, ` +
         `stats ${((statsAt - wroteAt) / 1000).toFixed(1)} s (+${(statsPeak / 2 ** 20).toFixed(1)} MB), ` +
         `export ${((exportAt - statsAt) / 1000).toFixed(1)} s, ${(characters / 2 ** 20).toFixed(0)} M characters ` +
-        `(+${(exportPeak / 2 ** 20).toFixed(1)} MB); baseline ${(baseline / 2 ** 20).toFixed(0)} MB`,
+        `(+${(exportPeak / 2 ** 20).toFixed(1)} MB), refunded ${((refundedAt - exportAt) / 1000).toFixed(1)} s ` +
+        `(+${(refundedPeak / 2 ** 20).toFixed(1)} MB); full GCs ${(gcMs / 1000).toFixed(1)} s; ` +
+        `baseline ${(baseline / 2 ** 20).toFixed(0)} MB`,
     );
     // Every row is one CRLF-terminated line (no cell of this log holds a line break).
     expect(lines).toBe(expected.rows + 1);
     expect(statsPeak).toBeLessThan(limitBytes);
     expect(exportPeak).toBeLessThan(limitBytes);
+    expect(refundedSales).toBe(expected.refundedSales);
+    expect(refundedSales).toBeGreaterThan(200_000);
+    expect(refundedPeak).toBeLessThan(limitBytes);
   });
 });

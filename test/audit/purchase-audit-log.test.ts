@@ -12,6 +12,7 @@ import {
 } from '../../src/index.js';
 import { fileStorage } from '../../src/node.js';
 import { licenseFixture, licenseRecordFixture, purchaseRecordFixture } from '../../src/testing.js';
+import { countingScan, type ScanCounts } from '../helpers/audit-storage.js';
 import { collect } from '../helpers/storage.js';
 import { TempDirs } from '../helpers/temp-dir.js';
 
@@ -170,6 +171,55 @@ describe.each(storages)('PurchaseAuditLog queries on %s', (_name, open) => {
   });
 });
 
+describe.each(storages)('PurchaseAuditLog reads lazily on %s', (_name, open) => {
+  /** The first item of `items`; leaving the loop early closes the iterator. */
+  async function firstOf<T>(items: AsyncIterable<T>): Promise<T | undefined> {
+    for await (const item of items) return item;
+    return undefined;
+  }
+
+  it('taking one item from query() or getPurchasesBySource() pulls a handful of records', async () => {
+    const storage = await open();
+    // Two test purchases first (query() skips them), then gumroad and stripe sales alternating.
+    const records = Array.from({ length: 2000 }, (_, i) =>
+      purchaseRecordFixture({
+        event: { purchase: { source: i % 2 === 0 ? 'gumroad' : 'stripe', isTest: i < 2 } },
+      }),
+    );
+    for (const record of records.slice(0, 2)) expect(await storage.purchases.append(record)).toBe(true);
+    // The order of the rest does not matter: concurrent appends share group commits on files.
+    const appended = await Promise.all(records.slice(2).map((record) => storage.purchases.append(record)));
+    expect(appended.every(Boolean)).toBe(true);
+    const counts: ScanCounts = { yielded: 0, finished: false };
+    const audit = new PurchaseAuditLog({
+      storage: { ...storage, purchases: countingScan(storage.purchases, counts) },
+    });
+
+    expect(await firstOf(audit.query())).toEqual(records[2]);
+    expect(counts.yielded).toBeGreaterThanOrEqual(3);
+    expect(counts.yielded).toBeLessThanOrEqual(5);
+    expect(counts.finished).toBe(true);
+
+    counts.yielded = 0;
+    const stripe = await firstOf(audit.getPurchasesBySource('stripe'));
+    expect(stripe).toMatchObject({
+      kind: 'purchase',
+      event: { purchase: { source: 'stripe', isTest: false } },
+    });
+    expect(counts.yielded).toBeGreaterThanOrEqual(1);
+    expect(counts.yielded).toBeLessThanOrEqual(5);
+    expect(counts.finished).toBe(true);
+
+    // Drained, the same calls pull every matching record: the counter sees what they read.
+    counts.yielded = 0;
+    expect(await collect(audit.query())).toHaveLength(1998);
+    expect(counts.yielded).toBe(2000);
+    counts.yielded = 0;
+    expect(await collect(audit.getPurchasesBySource('stripe'))).toHaveLength(999);
+    expect(counts.yielded).toBe(1000);
+  });
+});
+
 describe('PurchaseAuditLog hands the storage normalized filters', () => {
   it('so a custom adapter that compares exactly still finds the records', async () => {
     const storage = memoryStorage();
@@ -258,21 +308,29 @@ describe('PurchaseAuditLog writes', () => {
     expect(decodeTime(records[1]!.id)).toBe(now.getTime());
   });
 
-  it('refuses an invalid record with INVALID_INPUT and appends nothing', async () => {
-    const storage = memoryStorage();
-    const audit = new PurchaseAuditLog({ storage, clock });
-    const { event } = purchaseRecordFixture({ event: { purchase: { email: 'Upper@Example.com' } } });
-    await expect(audit.recordPurchase(event, null)).rejects.toSatisfy((e) =>
-      isLicenseKitError(e, 'INVALID_INPUT'),
-    );
-    await expect(audit.recordLicenseAction('created', '  ')).rejects.toSatisfy((e) =>
-      isLicenseKitError(e, 'INVALID_INPUT'),
-    );
-    await expect(audit.recordLicenseAction('exploded' as 'created', 'LK-1')).rejects.toSatisfy((e) =>
-      isLicenseKitError(e, 'INVALID_INPUT'),
-    );
-    expect(await collect(storage.purchases.scan())).toEqual([]);
-  });
+  it.each(storages)(
+    'refuses an invalid record with INVALID_INPUT and appends nothing on %s',
+    async (_name, open) => {
+      const storage = await open();
+      const audit = new PurchaseAuditLog({ storage, clock });
+      const { event } = purchaseRecordFixture({ event: { purchase: { email: 'Upper@Example.com' } } });
+      await expect(audit.recordPurchase(event, null)).rejects.toSatisfy((e) =>
+        isLicenseKitError(e, 'INVALID_INPUT'),
+      );
+      await expect(audit.recordLicenseAction('created', '  ')).rejects.toSatisfy((e) =>
+        isLicenseKitError(e, 'INVALID_INPUT'),
+      );
+      await expect(audit.recordLicenseAction('exploded' as 'created', 'LK-1')).rejects.toSatisfy((e) =>
+        isLicenseKitError(e, 'INVALID_INPUT'),
+      );
+      expect(await collect(storage.purchases.scan())).toEqual([]);
+      // The refusals left the log usable: a valid record goes in as the first one.
+      expect(await audit.recordLicenseAction('email_sent', 'LK-1')).toBe(true);
+      expect((await collect(storage.purchases.scan())).map((r) => r.kind === 'license' && r.action)).toEqual([
+        'email_sent',
+      ]);
+    },
+  );
 
   it('uses the system clock by default', async () => {
     const storage = memoryStorage();

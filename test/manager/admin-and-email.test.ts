@@ -1,7 +1,25 @@
-import { describe, expect, it } from 'vitest';
-import { isLicenseKitError, MailDeliveryError } from '../../src/index.js';
-import { purchaseEventFixture } from '../../src/testing.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  type AuditRecord,
+  escapeHtml,
+  isLicenseKitError,
+  type License,
+  type LicenseEmailContext,
+  LicenseManager,
+  MailDeliveryError,
+  type Mailer,
+  type MailMessage,
+  memoryStorage,
+  type Storage,
+} from '../../src/index.js';
+import { fileStorage } from '../../src/node.js';
+import { fakeClock, purchaseEventFixture } from '../../src/testing.js';
 import { actions, setup, storageKinds } from '../helpers/manager-setup.js';
+import { closeStorage, collect } from '../helpers/storage.js';
+import { TempDirs } from '../helpers/temp-dir.js';
+
+const dirs = new TempDirs();
+afterAll(() => dirs.removeAll());
 
 describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
   it('each admin action leaves an audit record with reason and actor', async () => {
@@ -11,15 +29,26 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
       customerName: 'A',
       productId: 'app',
     });
-    await manager.suspend(license.key, 'chargeback review', { actor: 'ops@shop' });
-    await manager.reinstate(license.key, { actor: 'ops@shop' });
+    const suspended = await manager.suspend(license.key, 'chargeback review', { actor: 'ops@shop' });
+    expect(suspended).toMatchObject({
+      key: license.key,
+      status: 'suspended',
+      statusReason: 'chargeback review',
+    });
+    expect((await manager.getLicense(license.key))?.status).toBe('suspended');
+    const reinstated = await manager.reinstate(license.key, { actor: 'ops@shop' });
+    expect(reinstated).toMatchObject({ key: license.key, status: 'active', statusReason: null });
+    expect((await manager.getLicense(license.key))?.status).toBe('active');
     clock.advance({ days: 1 });
     const extended = await manager.extend(license.key, { days: 10 });
     expect(extended.expiresAt).toBe('2025-03-12T10:00:00.000Z');
     expect((await manager.extend(license.key, { until: '2030-01-01T00:00:00Z' })).expiresAt).toBe(
       '2030-01-01T00:00:00.000Z',
     );
-    await manager.revoke(license.key, 'abuse');
+    expect(await manager.revoke(license.key, 'abuse')).toMatchObject({
+      status: 'revoked',
+      statusReason: 'abuse',
+    });
     await manager.resendLicenseEmail(license.key, { actor: 'support' });
     expect(actions(await records())).toEqual([
       'created:manual:createLicense',
@@ -69,6 +98,115 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
     expect(await licenses()).toHaveLength(1);
   });
 
+  it('resendLicenseEmail sends one more email, to the license’s address, with its key', async () => {
+    const { manager, mailer, records } = setup(kind);
+    const license = await manager.createLicense({
+      email: 'Resend@Example.com',
+      customerName: 'R',
+      productId: 'app',
+    });
+    expect(mailer.sent).toHaveLength(1);
+    const resent = await manager.resendLicenseEmail(license.key.toLowerCase(), { actor: 'support' });
+    expect(resent.key).toBe(license.key);
+    expect(mailer.sent).toHaveLength(2);
+    const last = mailer.sent.at(-1)!;
+    expect(last.to).toBe('resend@example.com');
+    expect(last.text.split('\n')).toContain(license.key);
+    expect(last.html).toContain(license.key);
+    // The same email again: nothing in it depends on the earlier delivery.
+    expect(last).toStrictEqual(mailer.sent[0]);
+    expect(actions(await records())).toEqual([
+      'created:manual:createLicense',
+      'email_sent::createLicense',
+      'email_sent::support',
+    ]);
+  });
+
+  it('a hostile customer or product name reaches the email HTML escaped, never as markup', async () => {
+    const { manager, mailer } = setup(kind);
+    const hostile = '<script>alert(1)</script> & "x"';
+    const escaped = '&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;';
+    expect(escapeHtml(hostile)).toBe(escaped);
+    const license = await manager.createLicense({
+      email: 'h@example.com',
+      customerName: hostile,
+      productId: 'app',
+    });
+    expect(license.customerName).toBe(hostile);
+    const sale = purchaseEventFixture({ purchase: { customerName: 'Eve', productName: hostile } });
+    await manager.handlePurchaseEvent(sale);
+
+    expect(mailer.sent.map((message) => message.to)).toEqual(['h@example.com', sale.purchase.email]);
+    const [manual, webhook] = mailer.sent as [MailMessage, MailMessage];
+    expect(manual.html).toContain(`<p>Hi ${escaped},</p>`);
+    expect(webhook.html).toContain(`<strong>${escaped}</strong>`);
+    for (const { html } of mailer.sent) {
+      expect(html).not.toContain(hostile);
+      expect(html).not.toMatch(/<script|<\/script/i);
+    }
+    // Plain text is not HTML: it carries the name as typed.
+    expect(manual.text.split('\n')[0]).toBe(`Hi ${hostile},`);
+  });
+
+  it('emailTemplate replaces the default email for every send', async () => {
+    const contexts: LicenseEmailContext[] = [];
+    const { manager, mailer } = setup(kind, {
+      emailTemplate: (context) => {
+        contexts.push(context);
+        return {
+          subject: `Key for ${context.productName}`,
+          text: `key=${context.license.key}`,
+          from: 'shop@example.com',
+          replyTo: 'help@example.com',
+        };
+      },
+    });
+    const manual = await manager.createLicense({
+      email: 'c@example.com',
+      customerName: 'C',
+      productId: 'app',
+    });
+    const sale = purchaseEventFixture({ purchase: { productName: 'App Deluxe' } });
+    const { license: sold } = await manager.handlePurchaseEvent(sale);
+    await manager.resendLicenseEmail(manual.key);
+
+    const email = (to: string, subject: string, key: string): MailMessage => ({
+      to,
+      subject,
+      text: `key=${key}`,
+      from: 'shop@example.com',
+      replyTo: 'help@example.com',
+    });
+    // No html: nothing of the default template is left.
+    expect(mailer.sent).toStrictEqual([
+      email('c@example.com', 'Key for app', manual.key),
+      email(sale.purchase.email, 'Key for App Deluxe', sold!.key),
+      email('c@example.com', 'Key for app', manual.key),
+    ]);
+    expect(contexts.map((context) => [context.license.key, context.purchase])).toEqual([
+      [manual.key, null],
+      [sold!.key, sale.purchase],
+      [manual.key, null],
+    ]);
+  });
+
+  // A template's subject, from and reply-to are mail headers: line breaks there would inject more.
+  it('a custom template’s header fields lose their line breaks before they reach the mailer', async () => {
+    const { manager, mailer } = setup(kind, {
+      emailTemplate: ({ license }) => ({
+        subject: 'Your key\r\nBcc: victim@example.com\nX-Evil: 1',
+        text: license.key,
+        from: 'shop@example.com\r\nBcc: a@example.com',
+        replyTo: 'help@example.com\nX-Evil: 2',
+      }),
+    });
+    await manager.createLicense({ email: 'd@example.com', customerName: 'D', productId: 'app' });
+    expect(mailer.sent).toHaveLength(1);
+    const [sent] = mailer.sent;
+    for (const header of [sent!.subject, sent!.from, sent!.replyTo]) expect(header).not.toMatch(/[\r\n]/);
+    expect(sent!.subject).toContain('Your key');
+  });
+
   it('without a mailer nothing is sent and deliveredAt stays null', async () => {
     const { manager } = setup(kind, { mailer: undefined });
     const { license } = await manager.handlePurchaseEvent(purchaseEventFixture());
@@ -83,5 +221,83 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
     expect(() => new LicenseManager({ storage: { licenses: {}, purchases: {} } as never })).toThrow(
       /licenses\.get.*purchases\.has/,
     );
+  });
+});
+
+describe.each(storageKinds)('the license email on %s storage', (kind) => {
+  /** What a second reader of the storage saw while the mailer was sending. */
+  interface SeenAtSend {
+    to: string;
+    licenses: License[];
+    records: AuditRecord[];
+  }
+
+  /**
+   * A manager whose mailer, on each send, reads the storage through a second view: on files, a
+   * second fileStorage on the same directory (without reconciling, which would add a missing
+   * `created` record itself), so only what is on disk counts.
+   */
+  async function durableSetup() {
+    const seen: SeenAtSend[] = [];
+    let storage: Storage;
+    let view: () => Storage;
+    if (kind === 'memory') {
+      storage = memoryStorage();
+      view = () => storage;
+    } else {
+      const dir = await dirs.make('durable-mail');
+      storage = fileStorage({ dir });
+      view = () => fileStorage({ dir, reconcileOnOpen: false });
+    }
+    const mailer: Mailer = {
+      async send(message) {
+        const reader = view();
+        try {
+          seen.push({
+            to: message.to,
+            licenses: await collect(reader.licenses.list()),
+            records: await collect(reader.purchases.scan()),
+          });
+        } finally {
+          if (reader !== storage) await closeStorage(reader);
+        }
+      },
+    };
+    const manager = new LicenseManager({ storage, mailer, clock: fakeClock('2025-03-01T10:00:00.000Z') });
+    return { manager, seen };
+  }
+
+  it('is sent only once the license and its created record are stored', async () => {
+    const { manager, seen } = await durableSetup();
+    try {
+      const manual = await manager.createLicense({
+        email: 'm@example.com',
+        customerName: 'M',
+        productId: 'app',
+      });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.to).toBe('m@example.com');
+      // The stored license is the one returned, already claimed for this send.
+      expect(seen[0]!.licenses).toEqual([manual]);
+      expect(actions(seen[0]!.records)).toEqual(['created:manual:createLicense']);
+      expect(seen[0]!.records[0]).toMatchObject({
+        kind: 'license',
+        action: 'created',
+        licenseKey: manual.key,
+      });
+
+      const sale = purchaseEventFixture();
+      const { license: sold } = await manager.handlePurchaseEvent(sale);
+      expect(seen).toHaveLength(2);
+      expect(seen[1]!.to).toBe(sale.purchase.email);
+      expect(seen[1]!.licenses).toEqual([manual, sold]);
+      // Before the email: the sale's created record and its purchase record (in either order).
+      const named = seen[1]!.records
+        .slice(2)
+        .map((r) => `${r.kind === 'license' ? r.action : r.event.eventId}:${r.licenseKey}`);
+      expect(named.sort()).toEqual([`created:${sold!.key}`, `${sale.eventId}:${sold!.key}`].sort());
+    } finally {
+      await manager.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLicenseKeyFormat, isLicenseKitError } from '../../src/index.js';
+import { createLicenseKeyFormat, generateLicenseKey, isLicenseKitError } from '../../src/index.js';
 import { purchaseEventFixture } from '../../src/testing.js';
 import { actions, setup, storageKinds } from '../helpers/manager-setup.js';
 
@@ -37,9 +37,26 @@ describe.each(storageKinds)('validate on %s storage', (kind) => {
       code: 'MALFORMED_KEY',
       license: null,
     });
-    expect((await manager.validate('legacy-key-123')).code).toBe('NOT_FOUND');
-    expect((await manager.validate('')).code).toBe('NOT_FOUND');
+    expect(await manager.validate('legacy-key-123')).toMatchObject({
+      valid: false,
+      code: 'NOT_FOUND',
+      license: null,
+    });
+    expect(await manager.validate('')).toMatchObject({ valid: false, code: 'NOT_FOUND', license: null });
+    // Whatever a customer pastes as the key gets a result, however long.
+    expect(await manager.validate('x'.repeat(5000), { hardwareId: 'a' })).toMatchObject({
+      valid: false,
+      code: 'NOT_FOUND',
+      license: null,
+    });
+    // Only a request no client should send is refused.
     await expect(manager.validate(42 as unknown as string)).rejects.toSatisfy((e) =>
+      isLicenseKitError(e, 'INVALID_INPUT'),
+    );
+    await expect(manager.validate(key, { hardwareId: '' })).rejects.toSatisfy((e) =>
+      isLicenseKitError(e, 'INVALID_INPUT'),
+    );
+    await expect(manager.validate(key, { deviceName: 'd'.repeat(257) })).rejects.toSatisfy((e) =>
       isLicenseKitError(e, 'INVALID_INPUT'),
     );
   });
@@ -48,21 +65,44 @@ describe.each(storageKinds)('validate on %s storage', (kind) => {
     const { manager, key, clock } = await issued({
       plans: () => ({ durationDays: 30, maxDevices: 1, graceDays: 5 }),
     });
-    expect((await manager.validate(key, { productId: 'other' })).code).toBe('PRODUCT_MISMATCH');
+    expect(await manager.validate(key, { productId: 'other' })).toMatchObject({
+      valid: false,
+      code: 'PRODUCT_MISMATCH',
+    });
     expect((await manager.validate(key, { productId: 'app', hardwareId: 'a' })).code).toBe('VALID');
     clock.advance({ days: 32 });
     expect(await manager.validate(key, { hardwareId: 'a' })).toMatchObject({
       valid: true,
       code: 'GRACE_PERIOD',
     });
-    expect((await manager.validate(key, { hardwareId: 'b' })).code).toBe('DEVICE_LIMIT_REACHED');
+    expect(await manager.validate(key, { hardwareId: 'b' })).toMatchObject({
+      valid: false,
+      code: 'DEVICE_LIMIT_REACHED',
+    });
     clock.advance({ days: 4 });
     expect(await manager.validate(key, { hardwareId: 'b' })).toMatchObject({ valid: false, code: 'EXPIRED' });
     await manager.suspend(key, 'fraud check');
-    expect((await manager.validate(key)).code).toBe('SUSPENDED');
+    expect(await manager.validate(key)).toMatchObject({ valid: false, code: 'SUSPENDED' });
     await manager.revoke(key, 'fraud');
-    expect((await manager.validate(key)).code).toBe('REVOKED');
-    expect((await manager.validate(key, { productId: 'other' })).code).toBe('PRODUCT_MISMATCH');
+    expect(await manager.validate(key)).toMatchObject({ valid: false, code: 'REVOKED' });
+    expect(await manager.validate(key, { productId: 'other' })).toMatchObject({
+      valid: false,
+      code: 'PRODUCT_MISMATCH',
+    });
+  });
+
+  it('an unknown key is NOT_FOUND before the product is compared', async () => {
+    const { manager } = await issued();
+    const unknown = generateLicenseKey();
+    expect(await manager.validate(unknown)).toMatchObject({ valid: false, code: 'NOT_FOUND', license: null });
+    for (const key of [unknown, 'legacy-key-123']) {
+      expect(await manager.validate(key, { productId: 'other', hardwareId: 'hw' })).toMatchObject({
+        valid: false,
+        code: 'NOT_FOUND',
+        license: null,
+        device: null,
+      });
+    }
   });
 
   it('a known device never takes a second seat; deactivating frees one', async () => {
@@ -72,7 +112,10 @@ describe.each(storageKinds)('validate on %s storage', (kind) => {
     for (let i = 0; i < 3; i++)
       expect((await manager.validate(key, { hardwareId: 'mac' })).code).toBe('VALID');
     expect((await manager.validate(key, { hardwareId: 'pc' })).code).toBe('VALID');
-    expect((await manager.validate(key, { hardwareId: 'tablet' })).code).toBe('DEVICE_LIMIT_REACHED');
+    expect(await manager.validate(key, { hardwareId: 'tablet' })).toMatchObject({
+      valid: false,
+      code: 'DEVICE_LIMIT_REACHED',
+    });
     const freed = await manager.deactivateDevice(key, 'pc', { actor: 'customer' });
     expect(freed.devices.map((d) => d.hardwareId)).toEqual(['mac']);
     expect((await manager.validate(key, { hardwareId: 'tablet' })).code).toBe('VALID');
