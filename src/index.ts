@@ -6,6 +6,7 @@ export {
   type LicenseActionDetails,
   PurchaseAuditLog,
   type PurchaseAuditLogOptions,
+  type TestPurchaseOption,
 } from './audit/purchase-audit-log.js';
 export type {
   CurrencyRevenue,

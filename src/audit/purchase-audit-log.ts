@@ -24,8 +24,11 @@ export interface PurchaseAuditLogOptions {
  * A filter of {@link PurchaseAuditLog.query} and `exportCsv`: the storage's `AuditFilter` (its
  * `since`/`until` bound `recordedAt`) plus `includeTest`.
  */
-export interface AuditQuery extends AuditFilter {
-  /** Include test purchases (`event.purchase.isTest`); they are left out by default. */
+export interface AuditQuery extends AuditFilter, TestPurchaseOption {}
+
+/** Whether a read includes test purchases (`event.purchase.isTest`). */
+export interface TestPurchaseOption {
+  /** Include test purchases; they are left out by default. */
   includeTest?: boolean;
 }
 
@@ -65,18 +68,18 @@ export class PurchaseAuditLog {
   }
 
   /** The purchase records of one store (`purchase.source`), in append order. */
-  getPurchasesBySource(source: string): AsyncIterable<PurchaseRecord> {
-    return this.#purchases({ source });
+  getPurchasesBySource(source: string, options: TestPurchaseOption = {}): AsyncIterable<PurchaseRecord> {
+    return this.#purchases({ source }, options);
   }
 
   /** The purchase records of one buyer; `email` is trimmed and lower-cased first. */
-  getPurchasesByEmail(email: string): AsyncIterable<PurchaseRecord> {
-    return this.#purchases({ email: email.trim().toLowerCase() });
+  getPurchasesByEmail(email: string, options: TestPurchaseOption = {}): AsyncIterable<PurchaseRecord> {
+    return this.#purchases({ email: email.trim().toLowerCase() }, options);
   }
 
   /** The purchase records naming a license; `key` is trimmed and matched case-insensitively. */
-  getPurchasesByLicenseKey(key: string): AsyncIterable<PurchaseRecord> {
-    return this.#purchases({ licenseKey: key.trim() });
+  getPurchasesByLicenseKey(key: string, options: TestPurchaseOption = {}): AsyncIterable<PurchaseRecord> {
+    return this.#purchases({ licenseKey: key.trim() }, options);
   }
 
   /**
@@ -84,13 +87,13 @@ export class PurchaseAuditLog {
    * record anywhere in the log (events can arrive out of order). A `partial_refund` or a dispute that
    * was won does not count. Reads the log twice; memory grows with the refunded sales only.
    */
-  async *getRefundedPurchases(): AsyncGenerator<PurchaseRecord> {
+  async *getRefundedPurchases(options: TestPurchaseOption = {}): AsyncGenerator<PurchaseRecord> {
     const refunded = new Set<string>();
-    for await (const { event } of this.#purchases({})) {
+    for await (const { event } of this.#purchases({}, options)) {
       if (event.type === 'refund' || event.type === 'dispute_lost') refunded.add(saleKey(event));
     }
     if (refunded.size === 0) return;
-    for await (const record of this.#purchases({ type: 'sale' })) {
+    for await (const record of this.#purchases({ type: 'sale' }, options)) {
       if (refunded.has(saleKey(record.event))) yield record;
     }
   }
@@ -154,8 +157,8 @@ export class PurchaseAuditLog {
     }
   }
 
-  async *#purchases(filter: AuditFilter): AsyncGenerator<PurchaseRecord> {
-    for await (const record of this.#scan({ ...filter, kind: 'purchase' }, false)) {
+  async *#purchases(filter: AuditFilter, options: TestPurchaseOption): AsyncGenerator<PurchaseRecord> {
+    for await (const record of this.#scan({ ...filter, kind: 'purchase' }, options.includeTest ?? false)) {
       if (record.kind === 'purchase') yield record;
     }
   }

@@ -169,6 +169,24 @@ describe.each(storages)('PurchaseAuditLog queries on %s', (_name, open) => {
     // with the same saleId, the test sale a test refund. saleF was refunded before it was recorded.
     expect(await collect(audit.getRefundedPurchases())).toEqual([saleA, saleE, saleF]);
   });
+
+  it('the getters include test purchases when asked', async () => {
+    const { audit, saleA, testSale, refundA, testRefund } = await setUp();
+    const withTest = { includeTest: true };
+    expect(await collect(audit.getPurchasesByEmail('alice@example.com', withTest))).toEqual([
+      saleA,
+      testSale,
+      refundA,
+      testRefund,
+    ]);
+    expect(await collect(audit.getPurchasesByLicenseKey('LK-AAAA', withTest))).toEqual([
+      saleA,
+      testSale,
+      refundA,
+    ]);
+    expect(await collect(audit.getPurchasesBySource('gumroad', withTest))).toContainEqual(testRefund);
+    expect(await collect(audit.getRefundedPurchases(withTest))).toContainEqual(testSale);
+  });
 });
 
 describe.each(storages)('PurchaseAuditLog reads lazily on %s', (_name, open) => {
