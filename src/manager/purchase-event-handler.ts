@@ -15,6 +15,7 @@ import {
   unknownProductId,
 } from '../domain/purchase.js';
 import type { Storage } from '../ports/storage.js';
+import { KeyedQueue } from './_keyed-queue.js';
 import type { LicenseDelivery } from './license-delivery.js';
 import type { PurchaseAction, PurchasePolicy, PurchaseRule } from './purchase-policy.js';
 import { applyRule } from './purchase-transitions.js';
@@ -74,8 +75,8 @@ const subscriptionEvents = new Set([
  */
 export class PurchaseEventHandler {
   readonly #o: PurchaseEventHandlerOptions;
-  /** The handling of each event now in progress, settled or not, by `source` and event id. */
-  readonly #inFlight = new Map<string, Promise<void>>();
+  /** Copies of one event (same `source` and event id) are handled one at a time. */
+  readonly #perEvent = new KeyedQueue();
 
   constructor(options: PurchaseEventHandlerOptions) {
     this.#o = options;
@@ -87,18 +88,7 @@ export class PurchaseEventHandler {
    */
   async handle(input: PurchaseEvent): Promise<PurchaseEventResult> {
     const event = parsePurchaseEvent(input);
-    const key = `${event.purchase.source}\u0000${event.eventId}`;
-    const before = this.#inFlight.get(key);
-    const run = before ? before.then(() => this.#handle(event)) : this.#handle(event);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#inFlight.set(key, settled);
-    void settled.then(() => {
-      if (this.#inFlight.get(key) === settled) this.#inFlight.delete(key);
-    });
-    return run;
+    return this.#perEvent.run(`${event.purchase.source}\u0000${event.eventId}`, () => this.#handle(event));
   }
 
   async #handle(event: PurchaseEvent): Promise<PurchaseEventResult> {
