@@ -89,8 +89,11 @@ const subscriptionSchema = z.looseObject({
  *   `sale`, or a `renewal` when `is_recurring_charge=true` (Gumroad sets it on every membership charge
  *   after the first); a sale ping that already says `refunded=true` is that sale's `refund` (same
  *   event id as the refund ping, so no license is issued for a refunded sale). `refund`, `dispute`
- *   and `dispute_won` map to the same types; Gumroad has no partial-refund ping, so a refund's
- *   amount is the sale's `price`.
+ *   and `dispute_won` map to the same types, with the sale's `price` as the amount, except that a
+ *   `refund` ping with `refunded=false` is a `partial_refund`: Gumroad pings partial refunds too,
+ *   without saying how much was refunded, so its amount is 0 (look it up in Gumroad). Its event id
+ *   ends in `partial_refund`, so the later full refund is not taken for a redelivery; a second
+ *   partial refund of one sale is (Gumroad's ping carries nothing that tells the two apart).
  * - `cancellation`, `subscription_ended` and `subscription_restarted` map to the same types;
  *   `subscription_updated` (an upgrade or downgrade) is `null`: it changes no license's validity.
  *   Other resource names are `null` too.
@@ -138,14 +141,18 @@ function fromSale(
   wireType: PurchaseEventType,
 ): PurchaseEvent {
   const refundedSale = resource === 'sale' && ping.refunded;
+  // Gumroad pings `refund` for partial refunds too, with `refunded` still false and no amount.
+  const partialRefund = resource === 'refund' && !ping.refunded;
   const type = refundedSale
     ? 'refund'
-    : wireType === 'sale' && ping.is_recurring_charge
-      ? 'renewal'
-      : wireType;
+    : partialRefund
+      ? 'partial_refund'
+      : wireType === 'sale' && ping.is_recurring_charge
+        ? 'renewal'
+        : wireType;
   return {
     type,
-    eventId: `gumroad:${ping.sale_id}:${refundedSale ? 'refund' : resource}`,
+    eventId: `gumroad:${ping.sale_id}:${refundedSale ? 'refund' : partialRefund ? type : resource}`,
     occurredAt: ping.sale_timestamp,
     purchase: {
       source: 'gumroad',
@@ -156,7 +163,7 @@ function fromSale(
       productId: ping.product_id,
       productName: ping.product_name,
       tier: tierOf(ping),
-      amount: ping.price,
+      amount: partialRefund ? 0 : ping.price,
       currency: ping.currency,
       quantity: ping.quantity ?? 1,
       purchasedAt: ping.sale_timestamp,

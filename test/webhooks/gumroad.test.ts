@@ -161,6 +161,17 @@ describe('normalizeGumroadPing', () => {
     });
   });
 
+  it('a refund ping that does not say refunded is a partial refund of unknown amount, with its own event id', () => {
+    const partial = normalizeGumroadPing(saleFields({ resource_name: 'refund', refunded: 'false' }));
+    const full = normalizeGumroadPing(saleFields({ resource_name: 'refund', refunded: 'true' }));
+    expect(partial).toMatchObject({
+      type: 'partial_refund',
+      eventId: 'gumroad:c2FsZS0wMDE-Qw==:partial_refund',
+      purchase: { saleId: 'c2FsZS0wMDE-Qw==', amount: 0 },
+    });
+    expect(full).toMatchObject({ type: 'refund', eventId: 'gumroad:c2FsZS0wMDE-Qw==:refund' });
+  });
+
   it('a sale ping that is already refunded is that refund, never a new sale', () => {
     const refundedSale = normalizeGumroadPing(saleFields({ refunded: 'true' }));
     const refundPing = normalizeGumroadPing(saleFields({ resource_name: 'refund', refunded: 'true' }));
@@ -459,6 +470,10 @@ describe('gumroad() provider', () => {
     expect(created.status).toBe(200);
     const { licenseKey } = (await created.json()) as { licenseKey: string };
     expect((await handle(ping(saleFields(), { token: 'bad' }))).status).toBe(401);
+    // A partial refund is recorded and keeps the license valid; the full refund then revokes it.
+    const partial = await handle(ping(saleFields({ resource_name: 'refund', refunded: 'false' })));
+    expect(await partial.json()).toMatchObject({ action: 'recorded', licenseKey });
+    expect((await manager.validate(licenseKey)).valid).toBe(true);
     const refund = await handle(ping(saleFields({ resource_name: 'refund', refunded: 'true' })));
     expect(await refund.json()).toMatchObject({ action: 'revoked', licenseKey });
     expect((await manager.validate(licenseKey)).code).toBe('REVOKED');
