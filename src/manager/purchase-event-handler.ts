@@ -18,7 +18,7 @@ import type { Storage } from '../ports/storage.js';
 import { KeyedQueue } from './_keyed-queue.js';
 import type { LicenseDelivery } from './license-delivery.js';
 import type { PurchaseAction, PurchasePolicy, PurchaseRule } from './purchase-policy.js';
-import { applyRule } from './purchase-transitions.js';
+import { applyRule, ruleHolds } from './purchase-transitions.js';
 
 /** What handling a purchase event did. */
 export type PurchaseEventAction =
@@ -222,9 +222,12 @@ export class PurchaseEventHandler {
         actor: event.purchase.source,
       });
     }
-    // Of concurrent copies of one event, the one whose record is stored reports the action.
+    // Of concurrent copies of one event, the one whose record is stored reports the action. An event
+    // that left the license otherwise than its rule does (a dispute won for a refunded license) is
+    // reported as only recorded.
     const recorded = await audit.recordPurchase(filed, license.key);
-    return { action: recorded ? action : 'duplicate', license: next ?? license };
+    const took = changed || (next !== null && ruleHolds(rule, next, this.#o.clock));
+    return { action: !recorded ? 'duplicate' : took ? action : 'recorded', license: next ?? license };
   }
 
   /** Whether the log holds the license record with this id. */

@@ -14,6 +14,9 @@ export interface PurchaseRule {
   reason?: string;
 }
 
+/** The status reason of a license revoked for a lost dispute, which a later won dispute lifts. */
+export const chargebackReason = 'chargeback';
+
 /** The rule for every event type. */
 export type PurchasePolicy = Readonly<Record<PurchaseEventType, PurchaseRule>>;
 
@@ -22,7 +25,8 @@ export type PurchasePolicyOverrides = Partial<Record<PurchaseEventType, Purchase
 
 /**
  * The default rulebook: a sale creates; a refund revokes ('refunded'); a partial refund is recorded
- * only; a dispute suspends ('disputed') until it is won (reinstate) or lost (revoke, 'chargeback');
+ * only; a dispute suspends ('disputed') until it is won (reinstate) or lost (revoke, 'chargeback';
+ * a dispute won later lifts that too);
  * a renewal extends; a cancellation is recorded (access runs to the end of the paid term); a
  * subscription that ends expires now; a restarted one is reinstated. A subscription created for a sale
  * (Lemon Squeezy sends it beside the order) creates like a sale: it finds the sale's license, when
@@ -34,7 +38,7 @@ export const defaultPurchasePolicy: PurchasePolicy = Object.freeze({
   partial_refund: { action: 'record' },
   dispute: { action: 'suspend', reason: 'disputed' },
   dispute_won: { action: 'reinstate' },
-  dispute_lost: { action: 'revoke', reason: 'chargeback' },
+  dispute_lost: { action: 'revoke', reason: chargebackReason },
   renewal: { action: 'extend' },
   cancellation: { action: 'record' },
   subscription_ended: { action: 'expire' },

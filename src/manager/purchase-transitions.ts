@@ -2,7 +2,7 @@ import type { Clock } from '../domain/clock.js';
 import type { License } from '../domain/license.js';
 import type { Plan } from '../domain/plan.js';
 import type { PurchaseEvent } from '../domain/purchase.js';
-import type { PurchaseRule } from './purchase-policy.js';
+import { chargebackReason, type PurchaseRule } from './purchase-policy.js';
 
 const dayMs = 86_400_000;
 
@@ -30,8 +30,16 @@ export function applyRule(
         ? { ...license, status: 'suspended', statusReason: rule.reason ?? event.type }
         : license;
     case 'reinstate': {
+      // A won dispute also lifts a revocation for a chargeback (Paddle revokes on the chargeback and
+      // reverses it when it wins); a refund's revocation stays.
+      const reversedChargeback =
+        event.type === 'dispute_won' &&
+        license.status === 'revoked' &&
+        license.statusReason === chargebackReason;
       const active: License =
-        license.status === 'suspended' ? { ...license, status: 'active', statusReason: null } : license;
+        license.status === 'suspended' || reversedChargeback
+          ? { ...license, status: 'active', statusReason: null }
+          : license;
       const lapsed = active.expiresAt !== null && Date.parse(active.expiresAt) < now;
       return lapsed && plan.durationDays !== null
         ? { ...active, expiresAt: new Date(now + plan.durationDays * dayMs).toISOString() }
@@ -50,5 +58,21 @@ export function applyRule(
         : { ...license, expiresAt: new Date(now).toISOString() };
     default:
       return license;
+  }
+}
+
+/** Whether `license` is already as `rule` leaves it: revoked, suspended, active, or expired. */
+export function ruleHolds(rule: PurchaseRule, license: License, clock: Clock): boolean {
+  switch (rule.action) {
+    case 'revoke':
+      return license.status === 'revoked';
+    case 'suspend':
+      return license.status === 'suspended';
+    case 'reinstate':
+      return license.status === 'active';
+    case 'expire':
+      return license.expiresAt !== null && Date.parse(license.expiresAt) <= clock().getTime();
+    default:
+      return false;
   }
 }

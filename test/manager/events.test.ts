@@ -58,7 +58,21 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     await manager.handlePurchaseEvent(sale);
     await manager.handlePurchaseEvent(followUp(sale, 'refund'));
     const won = await manager.handlePurchaseEvent(followUp(sale, 'dispute_won'));
-    expect(won.license?.status).toBe('revoked');
+    expect(won).toMatchObject({
+      action: 'recorded',
+      license: { status: 'revoked', statusReason: 'refunded' },
+    });
+  });
+
+  it('a dispute won after it was lost lifts the chargeback (Paddle reverses chargebacks it wins)', async () => {
+    const { manager } = setup(kind);
+    const sale = purchaseEventFixture();
+    const { license } = await manager.handlePurchaseEvent(sale);
+    await manager.handlePurchaseEvent(followUp(sale, 'dispute_lost'));
+    expect((await manager.validate(license!.key)).code).toBe('REVOKED');
+    const won = await manager.handlePurchaseEvent(followUp(sale, 'dispute_won'));
+    expect(won).toMatchObject({ action: 'reinstated', license: { status: 'active', statusReason: null } });
+    expect((await manager.validate(license!.key)).valid).toBe(true);
   });
 
   it('renewal extends from the later of now and expiry; its redelivery extends nothing', async () => {
