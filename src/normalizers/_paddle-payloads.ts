@@ -63,6 +63,7 @@ export const adjustmentEvent = envelope(
     customer_id: id.nullish(),
     currency_code: currency,
     totals: z.object({ total: minorUnits }),
+    items: z.array(z.object({ type: z.string().nullish() })).nullish(),
   }),
 );
 

@@ -61,8 +61,9 @@ const eventType = z.object({ event_type: z.string() });
  *   `resolveCustomer`), else `custom_data.email`; a sale or renewal with neither is a
  *   `NormalizationError`. Other events use them when present, else `''`.
  * - `adjustment.created` / `adjustment.updated` act only once `status` is `approved` (a refund is
- *   created `pending_approval`); any other status → `null`. Action `refund` → `refund` for type `full`,
- *   else `partial_refund`; `chargeback` → `dispute_lost`; `chargeback_warning` → `dispute`;
+ *   created `pending_approval`); any other status → `null`. Action `refund` → `refund` for type `full`
+ *   (or, when the adjustment has no `type`, as in older payloads, when every item's `type` is
+ *   `full`), else `partial_refund`; `chargeback` → `dispute_lost`; `chargeback_warning` → `dispute`;
  *   `chargeback_reverse` and `chargeback_warning_reverse` → `dispute_won`; credits → `null`. Amount
  *   `totals.total`; `saleId` = `transaction_id`. Paddle may announce one approved adjustment twice
  *   (created, then updated), so `eventId` is `paddle:adjustment:<adj_…>` and it is recorded once.
@@ -175,7 +176,12 @@ function fromTransaction(parsed: Transaction, options: PaddleNormalizeOptions): 
 function fromAdjustment(parsed: Adjustment, options: PaddleNormalizeOptions): PurchaseEvent | null {
   const adjustment = parsed.data;
   if (adjustment.status !== 'approved') return null;
-  const refund = adjustment.type === 'full' ? 'refund' : 'partial_refund';
+  // Older payloads say `full` only on each item, not on the adjustment.
+  const items = adjustment.items ?? [];
+  const full =
+    adjustment.type === 'full' ||
+    (adjustment.type == null && items.length > 0 && items.every((item) => item.type === 'full'));
+  const refund = full ? 'refund' : 'partial_refund';
   const type = adjustment.action === 'refund' ? refund : adjustmentTypes.get(adjustment.action);
   if (type === undefined) return null;
   return toEvent(

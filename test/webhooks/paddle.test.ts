@@ -305,6 +305,12 @@ describe('normalizePaddleEvent', () => {
       type: 'partial_refund',
       purchase: { amount: 1000 },
     });
+    // Older payloads give the type on the items only.
+    expect(adjusted('adjustment.updated', { type: undefined })?.type).toBe('refund');
+    const partialItem = [{ id: 'adjitm_01A', item_id: 'txnitm_01A', type: 'partial', amount: '1000' }];
+    expect(adjusted('adjustment.updated', { type: undefined, items: partialItem })?.type).toBe(
+      'partial_refund',
+    );
     expect(adjusted('adjustment.created', { action: 'chargeback' })?.type).toBe('dispute_lost');
     expect(adjusted('adjustment.created', { action: 'chargeback', status: 'rejected' })).toBeNull();
     expect(adjusted('adjustment.created', { action: 'chargeback_warning' })?.type).toBe('dispute');
