@@ -76,6 +76,21 @@ const invoiceEvent = envelope(
   z.object({ ...buyer, subscription_id: numericId, billing_reason: z.string(), currency, total: amount }),
 );
 
+const refundedInvoiceEvent = envelope(
+  ['subscription_payment_refunded'],
+  'subscription-invoices',
+  z.object({
+    ...buyer,
+    subscription_id: numericId,
+    currency,
+    total: amount,
+    status: z.string(),
+    refunded: z.boolean().optional(),
+    refunded_at: storeTimestamp.nullish(),
+    refunded_amount: amount.optional(),
+  }),
+);
+
 /** Just the event name, to choose the schema the rest of the payload must match. */
 const eventName = z.object({ meta: z.object({ event_name: z.string() }) });
 
@@ -93,6 +108,9 @@ const eventName = z.object({ meta: z.object({ event_name: z.string() }) });
  * - `subscription_payment_success` → `renewal` for `billing_reason: renewal` only (`initial` is the
  *   order's sale). The invoice names no order and no product, so `saleId` = the subscription id and
  *   the product is `'unknown'`: the license is found by `subscriptionId`.
+ * - `subscription_payment_refunded` (a subscription charge refunded; `order_refunded` does not fire
+ *   for renewal charges) → `refund` or `partial_refund` as for orders, found by `subscriptionId`
+ *   like the renewal; amount `refunded_amount`, occurred at `refunded_at`.
  * - `subscription_created` → `subscription_created`: Lemon Squeezy sends it beside the order's
  *   `order_created`, and it is the only event naming both the order and the subscription, so the
  *   manager links the subscription to the order's license (or creates the license, when it comes
@@ -124,6 +142,8 @@ export function normalizeLemonSqueezyEvent(payload: unknown): PurchaseEvent | nu
       return normalizeWith('Lemon Squeezy', subscriptionEvent, payload, fromSubscription);
     case 'subscription_payment_success':
       return normalizeWith('Lemon Squeezy', invoiceEvent, payload, fromInvoice);
+    case 'subscription_payment_refunded':
+      return normalizeWith('Lemon Squeezy', refundedInvoiceEvent, payload, fromRefundedInvoice);
     case undefined:
       return normalizeWith('Lemon Squeezy', eventName, payload, () => null);
     default:
@@ -134,7 +154,11 @@ export function normalizeLemonSqueezyEvent(payload: unknown): PurchaseEvent | nu
 /** {@link normalizeLemonSqueezyEvent} returning `{ success, data | error }` instead of throwing. */
 export const safeNormalizeLemonSqueezyEvent = safeVariant(normalizeLemonSqueezyEvent);
 
-type Parsed = z.infer<typeof orderEvent> | z.infer<typeof subscriptionEvent> | z.infer<typeof invoiceEvent>;
+type Parsed =
+  | z.infer<typeof orderEvent>
+  | z.infer<typeof subscriptionEvent>
+  | z.infer<typeof invoiceEvent>
+  | z.infer<typeof refundedInvoiceEvent>;
 type Fields = Pick<Purchase, 'saleId' | 'productId' | 'productName' | 'amount' | 'currency'> &
   Partial<Purchase>;
 
@@ -183,14 +207,25 @@ function fromOrder(parsed: z.infer<typeof orderEvent>): PurchaseEvent | null {
     if (order.status !== 'paid') return null;
     return toEvent(parsed, 'sale', { ...product, saleId: parsed.data.id, amount: order.total });
   }
-  const refunded = order.refunded_amount ?? order.total;
-  const full = order.refunded === true || order.status === 'refunded' || refunded >= order.total;
   return toEvent(
     parsed,
-    full ? 'refund' : 'partial_refund',
-    { ...product, saleId: parsed.data.id, amount: refunded },
+    refundType(order),
+    { ...product, saleId: parsed.data.id, amount: order.refunded_amount ?? order.total },
     order.refunded_at,
   );
+}
+
+/** `refund` when an order or invoice is refunded in full, else `partial_refund`. */
+function refundType(paid: {
+  refunded?: boolean | undefined;
+  status: string;
+  total: number;
+  refunded_amount?: number | undefined;
+}): 'refund' | 'partial_refund' {
+  const refunded = paid.refunded_amount ?? paid.total;
+  return paid.refunded === true || paid.status === 'refunded' || refunded >= paid.total
+    ? 'refund'
+    : 'partial_refund';
 }
 
 function fromSubscription(parsed: z.infer<typeof subscriptionEvent>): PurchaseEvent {
@@ -220,4 +255,22 @@ function fromInvoice(parsed: z.infer<typeof invoiceEvent>): PurchaseEvent | null
     isRecurring: true,
     subscriptionId: invoice.subscription_id,
   });
+}
+
+function fromRefundedInvoice(parsed: z.infer<typeof refundedInvoiceEvent>): PurchaseEvent {
+  const invoice = parsed.data.attributes;
+  return toEvent(
+    parsed,
+    refundType(invoice),
+    {
+      saleId: invoice.subscription_id,
+      productId: unknownProductId,
+      productName: '',
+      amount: invoice.refunded_amount ?? invoice.total,
+      currency: invoice.currency,
+      isRecurring: true,
+      subscriptionId: invoice.subscription_id,
+    },
+    invoice.refunded_at,
+  );
 }

@@ -48,6 +48,16 @@ describe('Lemon Squeezy subscriptions end to end on fileStorage()', () => {
       started: () => sign(started),
       renewal: (at: Date) =>
         sign(lemonSqueezySubscriptionPaymentEvent({ email, subscriptionId, total: 900, createdAt: at })),
+      renewalRefunded: (at: Date, refundedAmount: number) =>
+        sign(
+          lemonSqueezySubscriptionPaymentEvent({
+            email,
+            subscriptionId,
+            total: 900,
+            createdAt: at,
+            refundedAmount,
+          }),
+        ),
       expired: (at: Date) =>
         sign({
           ...started,
@@ -83,6 +93,29 @@ describe('Lemon Squeezy subscriptions end to end on fileStorage()', () => {
       record.kind === 'purchase' ? [record.event.type] : [],
     );
     expect(types).toEqual(['sale', 'subscription_created', 'renewal']);
+  });
+
+  it('a refunded renewal charge revokes the license, booked under its product; a partial one does not', async () => {
+    const e2e = await setup('lemonsqueezy', thirtyDays);
+    const send = events(e2e);
+    const sale = await e2e.send(await send.order());
+    await e2e.send(await send.started());
+    e2e.clock.advance({ days: 29 });
+    await e2e.send(await send.renewal(e2e.clock()));
+    e2e.clock.advance({ days: 1 });
+    const partial = await e2e.send(await send.renewalRefunded(e2e.clock(), 300));
+    expect(partial).toMatchObject({ status: 200, action: 'recorded', licenseKey: sale.licenseKey });
+    e2e.clock.advance({ days: 1 });
+    const full = await e2e.send(await send.renewalRefunded(e2e.clock(), 900));
+    expect(full).toMatchObject({ status: 200, action: 'revoked', licenseKey: sale.licenseKey });
+    expect((await e2e.manager.validate(sale.licenseKey!)).code).toBe('REVOKED');
+    const refunds = (await e2e.records()).flatMap((record) =>
+      record.kind === 'purchase' && record.event.type.endsWith('refund') ? [record.event] : [],
+    );
+    expect(refunds.map((event) => [event.type, event.purchase.productId])).toEqual([
+      ['partial_refund', '301'],
+      ['refund', '301'],
+    ]);
   });
 
   it('subscription_created first: it issues the license, the order finds it, the end expires it', async () => {

@@ -167,15 +167,37 @@ export interface LemonSqueezySubscriptionPaymentInput {
   /** `created_at` and `updated_at`. Default: now. */
   createdAt?: Date | string;
   testMode?: boolean;
+  /**
+   * Makes it the `subscription_payment_refunded` webhook of that payment, with this
+   * `refunded_amount` (all of `total`: a full refund).
+   */
+  refundedAmount?: number;
 }
 
-/** The body of a Lemon Squeezy `subscription_payment_success` webhook: by default a renewal. */
+/**
+ * The body of a Lemon Squeezy `subscription_payment_success` webhook: by default a renewal. With
+ * `refundedAmount`, the `subscription_payment_refunded` webhook of that payment.
+ */
 export function lemonSqueezySubscriptionPaymentEvent(input: LemonSqueezySubscriptionPaymentInput) {
   const at = isoOf(input.createdAt);
   const testMode = input.testMode ?? false;
   const total = input.total ?? 1000;
+  const refundedAmount = input.refundedAmount;
+  const refund =
+    refundedAmount === undefined
+      ? {}
+      : {
+          status: refundedAmount >= total ? 'refunded' : 'partial_refund',
+          refunded: refundedAmount >= total,
+          refunded_amount: refundedAmount,
+          refunded_at: at,
+        };
   return {
-    meta: { event_name: 'subscription_payment_success', test_mode: testMode },
+    meta: {
+      event_name:
+        refundedAmount === undefined ? 'subscription_payment_success' : 'subscription_payment_refunded',
+      test_mode: testMode,
+    },
     data: {
       type: 'subscription-invoices',
       id: String(input.invoiceId ?? randomNumber()),
@@ -193,6 +215,7 @@ export function lemonSqueezySubscriptionPaymentEvent(input: LemonSqueezySubscrip
         created_at: at,
         updated_at: at,
         test_mode: testMode,
+        ...refund,
       },
     },
   };
