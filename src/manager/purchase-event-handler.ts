@@ -69,7 +69,8 @@ const subscriptionEvents = new Set([
  * Applies purchase events by the rulebook, idempotently. Order of writes: the license first, then the
  * purchase record, then the license's `created` record (whose id is derived from the key), then the
  * email; each step is idempotent, so a store's retry after a crash completes what is missing and
- * nothing twice. A renewal's `extended` record (its id derived from the event) marks it applied.
+ * nothing twice (a redelivery writes a missing `created` record too). A renewal's `extended` record
+ * (its id derived from the event) marks it applied.
  * A refund or dispute for a sale not seen yet stores the sale's license already revoked or suspended
  * (from the event's own purchase data), so the sale, when it arrives, finds it and is born that way.
  */
@@ -84,11 +85,15 @@ export class PurchaseEventHandler {
 
   /**
    * Handles `input`. Concurrent copies of one event (a store retrying while the first delivery is
-   * still being handled) run one after the other in this process, so the later ones find it handled.
+   * still being handled), and concurrent events that create one sale's license, run one after the
+   * other in this process, so the later ones find the first handled.
    */
   async handle(input: PurchaseEvent): Promise<PurchaseEventResult> {
     const event = parsePurchaseEvent(input);
-    return this.#perEvent.run(`${event.purchase.source}\u0000${event.eventId}`, () => this.#handle(event));
+    const { source, saleId } = event.purchase;
+    const creates = this.#o.policy[event.type].action === 'create';
+    const key = creates ? `${source}\u0000sale\u0000${saleId}` : `${source}\u0000${event.eventId}`;
+    return this.#perEvent.run(key, () => this.#handle(event));
   }
 
   async #handle(event: PurchaseEvent): Promise<PurchaseEventResult> {
@@ -124,23 +129,14 @@ export class PurchaseEventHandler {
     const license = created
       ? inserted.license
       : await this.#linkSubscription(inserted.license, candidate.subscriptionId);
-    const createdId = createdRecordId(license);
-    // The sale's purchase record is written before the `created` record, so a license whose `created`
-    // record is stored has its sale in the books: another sale event of it (two store events for one
-    // checkout, or the webhook of a sale entered by `createLicense` or imported) is not a second sale.
-    if (
-      !created &&
-      event?.type === 'sale' &&
-      (await this.#hasLicenseRecord('created', createdId, license.key))
-    ) {
+    // Another sale event of a sale already in the books (two store events for one checkout, or the
+    // webhook of a sale entered by `createLicense` or imported) is not a second sale. Only a sale
+    // that finds its license stored already pays for this look at the log.
+    if (!created && event?.type === 'sale' && (await this.#saleBooked(event, license))) {
       return this.#duplicate(event, license);
     }
     if (event) await audit.recordPurchase(event, license.key);
-    const firstRecord = await audit.recordLicenseAction('created', license.key, {
-      id: createdId,
-      reason: event ? `${event.purchase.source} ${event.type}` : 'manual',
-      actor,
-    });
+    const firstRecord = await this.#recordCreated(license, event, actor);
     if (!created && !firstRecord) return this.#duplicate(event, license);
     const delivered =
       license.status === 'revoked'
@@ -162,9 +158,38 @@ export class PurchaseEventHandler {
     return linked ?? license;
   }
 
-  /** A redelivered sale also retries an email that failed before. */
+  /** The license's `created` record (its id derived from the license, so it is written once). */
+  #recordCreated(license: License, event: PurchaseEvent | null, actor: string): Promise<boolean> {
+    return this.#o.audit.recordLicenseAction('created', license.key, {
+      id: createdRecordId(license),
+      reason: event ? `${event.purchase.source} ${event.type}` : 'manual',
+      actor,
+    });
+  }
+
+  /** Whether the log holds a `sale` record of `event`'s sale for `license`. */
+  async #saleBooked(event: PurchaseEvent, license: License): Promise<boolean> {
+    const { source, saleId } = event.purchase;
+    const sales = this.#o.storage.purchases.scan({
+      kind: 'purchase',
+      type: 'sale',
+      source,
+      licenseKey: license.key,
+    });
+    for await (const record of sales) {
+      if (record.kind === 'purchase' && record.event.purchase.saleId === saleId) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A redelivered sale also retries an email that failed before, and writes the `created` record a
+   * crash may have left out.
+   */
   async #duplicate(event: PurchaseEvent | null, license: License | null): Promise<PurchaseEventResult> {
     const isSale = event === null || this.#o.policy[event.type].action === 'create';
+    if (license && isSale)
+      await this.#recordCreated(license, event, event?.purchase.source ?? 'createLicense');
     if (license && isSale && license.status !== 'revoked') {
       const delivered = await this.#o.delivery.deliver(
         license,

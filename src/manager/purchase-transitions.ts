@@ -61,7 +61,10 @@ export function applyRule(
   }
 }
 
-/** Whether `license` is already as `rule` leaves it: revoked, suspended, active, or expired. */
+/**
+ * Whether `license` is already as `rule` leaves it: revoked, suspended, active, or expired. A renewal
+ * always holds: a license without a term has nothing to extend.
+ */
 export function ruleHolds(rule: PurchaseRule, license: License, clock: Clock): boolean {
   switch (rule.action) {
     case 'revoke':
@@ -72,6 +75,8 @@ export function ruleHolds(rule: PurchaseRule, license: License, clock: Clock): b
       return license.status === 'active';
     case 'expire':
       return license.expiresAt !== null && Date.parse(license.expiresAt) <= clock().getTime();
+    case 'extend':
+      return true;
     default:
       return false;
   }

@@ -64,7 +64,10 @@ const saleSchema = z.looseObject({
   subscription_id: optional(z.string()),
   is_recurring_charge: flag,
   license_key: optional(z.string()),
-  refunded: flag,
+  refunded: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === 'true')),
   test: flag,
 });
 
@@ -140,9 +143,9 @@ function fromSale(
   resource: string,
   wireType: PurchaseEventType,
 ): PurchaseEvent {
-  const refundedSale = resource === 'sale' && ping.refunded;
-  // Gumroad pings `refund` for partial refunds too, with `refunded` still false and no amount.
-  const partialRefund = resource === 'refund' && !ping.refunded;
+  const refundedSale = resource === 'sale' && ping.refunded === true;
+  // Gumroad pings `refund` for partial refunds too, with `refunded=false` and no amount.
+  const partialRefund = resource === 'refund' && ping.refunded === false;
   const type = refundedSale
     ? 'refund'
     : partialRefund

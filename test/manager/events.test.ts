@@ -95,6 +95,14 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     expect((await manager.handlePurchaseEvent(late)).license?.expiresAt).toBe('2028-05-31T00:00:00.000Z');
   });
 
+  it('a renewal of a license without a term is renewed and changes nothing', async () => {
+    const { manager } = setup(kind);
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_3', isRecurring: true } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    const renewal = await manager.handlePurchaseEvent(followUp(sale, 'renewal', { saleId: 'inv_2' }));
+    expect(renewal).toEqual({ action: 'renewed', license });
+  });
+
   it('a renewal paid after an admin extension adds its whole term on top', async () => {
     const { manager, clock } = setup(kind, { plans: yearly });
     const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_7', isRecurring: true } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isLicenseKitError, normalizeLicenseKey } from '../../src/index.js';
+import { isLicenseKitError, normalizeLicenseKey, reconcileStorage } from '../../src/index.js';
 import { purchaseEventFixture } from '../../src/testing.js';
 import { actions, followUp, setup, storageKinds } from '../helpers/manager-setup.js';
 
@@ -72,6 +72,43 @@ describe.each(storageKinds)('issuing licenses on %s storage', (kind) => {
     expect(results[0]!.license?.key).toBe(results[1]!.license?.key);
     expect(await licenses()).toHaveLength(1);
     expect(mailer.sent).toHaveLength(1);
+    expect((await manager.audit.getPurchaseStats()).totalPurchases).toBe(1);
+  });
+
+  it('a crash before the sale is recorded, a restart that reconciles, and the retry: the sale is booked once', async () => {
+    const { manager, storage, records, mailer } = setup(kind);
+    const sale = purchaseEventFixture();
+    const append = storage.purchases.append;
+    storage.purchases.append = async (record) => {
+      if (record.kind === 'purchase') throw new Error('crash');
+      return append.call(storage.purchases, record);
+    };
+    await expect(manager.handlePurchaseEvent(sale)).rejects.toThrow('crash');
+    storage.purchases.append = append;
+    // On open, file storage appends the `created` record the crash left out.
+    await reconcileStorage(storage);
+    expect(actions(await records())).toEqual(['created:reconciled:licensekit']);
+    const retry = await manager.handlePurchaseEvent(sale);
+    expect(retry.license?.key).toBeDefined();
+    expect((await manager.audit.getPurchaseStats()).totalPurchases).toBe(1);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('a crash after the sale is recorded and before its created record: the retry writes that record', async () => {
+    const { manager, storage, records } = setup(kind);
+    const sale = purchaseEventFixture();
+    const append = storage.purchases.append;
+    storage.purchases.append = async (record) => {
+      if (record.kind === 'license') throw new Error('crash');
+      return append.call(storage.purchases, record);
+    };
+    await expect(manager.handlePurchaseEvent(sale)).rejects.toThrow('crash');
+    storage.purchases.append = append;
+    expect((await manager.handlePurchaseEvent(sale)).action).toBe('duplicate');
+    expect(actions(await records()).filter((action) => action.startsWith('created'))).toHaveLength(1);
+    // With its created record in place, a second event of the sale is still not a second sale.
+    await manager.handlePurchaseEvent(followUp(sale, 'sale'));
+    expect((await manager.audit.getPurchaseStats()).totalPurchases).toBe(1);
   });
 
   it("a sale entered with createLicense and then the store's webhook is one sale in the books", async () => {

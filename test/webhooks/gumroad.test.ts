@@ -170,6 +170,9 @@ describe('normalizeGumroadPing', () => {
       purchase: { saleId: 'c2FsZS0wMDE-Qw==', amount: 0 },
     });
     expect(full).toMatchObject({ type: 'refund', eventId: 'gumroad:c2FsZS0wMDE-Qw==:refund' });
+    // A ping without the flag at all stays a refund.
+    const { refunded: _, ...withoutFlag } = saleFields({ resource_name: 'refund' });
+    expect(normalizeGumroadPing(withoutFlag)?.type).toBe('refund');
   });
 
   it('a sale ping that is already refunded is that refund, never a new sale', () => {

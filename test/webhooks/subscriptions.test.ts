@@ -125,6 +125,8 @@ describe('Lemon Squeezy subscriptions end to end on fileStorage()', () => {
     expect(first).toMatchObject({ status: 200, action: 'created' });
     const order = await e2e.send(await send.order());
     expect(order).toMatchObject({ status: 200, action: 'duplicate', licenseKey: first.licenseKey });
+    // The order is the payment, even though its license came first.
+    expect((await new PurchaseAuditLog({ storage: e2e.storage }).getPurchaseStats()).totalPurchases).toBe(1);
     expect(await e2e.licenses()).toMatchObject([
       { purchaseId: String(orderId), subscriptionId: String(subscriptionId) },
     ]);
