@@ -31,17 +31,22 @@ const envelope = <const E extends readonly [string, ...string[]], A extends z.Zo
     data: z.object({ type: z.literal(type), id: z.string().min(1), attributes }),
   });
 
+/** What an order and a subscription invoice say about their payment and its refunds. */
+const payment = {
+  currency,
+  total: amount,
+  status: z.string(),
+  refunded: z.boolean().optional(),
+  refunded_at: storeTimestamp.nullish(),
+  refunded_amount: amount.optional(),
+};
+
 const orderEvent = envelope(
   ['order_created', 'order_refunded'],
   'orders',
   z.object({
     ...buyer,
-    currency,
-    total: amount,
-    status: z.string(),
-    refunded: z.boolean().optional(),
-    refunded_at: storeTimestamp.nullish(),
-    refunded_amount: amount.optional(),
+    ...payment,
     first_order_item: z.object({
       product_id: numericId,
       product_name: z.string(),
@@ -79,16 +84,7 @@ const invoiceEvent = envelope(
 const refundedInvoiceEvent = envelope(
   ['subscription_payment_refunded'],
   'subscription-invoices',
-  z.object({
-    ...buyer,
-    subscription_id: numericId,
-    currency,
-    total: amount,
-    status: z.string(),
-    refunded: z.boolean().optional(),
-    refunded_at: storeTimestamp.nullish(),
-    refunded_amount: amount.optional(),
-  }),
+  z.object({ ...buyer, ...payment, subscription_id: numericId }),
 );
 
 /** Just the event name, to choose the schema the rest of the payload must match. */
@@ -216,12 +212,7 @@ function fromOrder(parsed: z.infer<typeof orderEvent>): PurchaseEvent | null {
 }
 
 /** `refund` when an order or invoice is refunded in full, else `partial_refund`. */
-function refundType(paid: {
-  refunded?: boolean | undefined;
-  status: string;
-  total: number;
-  refunded_amount?: number | undefined;
-}): 'refund' | 'partial_refund' {
+function refundType(paid: z.output<z.ZodObject<typeof payment>>): 'refund' | 'partial_refund' {
   const refunded = paid.refunded_amount ?? paid.total;
   return paid.refunded === true || paid.status === 'refunded' || refunded >= paid.total
     ? 'refund'
