@@ -126,9 +126,7 @@ export class PurchaseEventHandler {
     const { storage, audit, delivery } = this.#o;
     const inserted = await storage.licenses.insert(candidate);
     const created = inserted.created;
-    const license = created
-      ? inserted.license
-      : await this.#linkSubscription(inserted.license, candidate.subscriptionId);
+    const license = created ? inserted.license : await this.#settle(inserted.license, candidate);
     // Another sale event of a sale already in the books (two store events for one checkout, or the
     // webhook of a sale entered by `createLicense` or imported) is not a second sale. Only a sale
     // that finds its license stored already pays for this look at the log.
@@ -146,16 +144,29 @@ export class PurchaseEventHandler {
   }
 
   /**
-   * A later event of a sale that names the sale's subscription (Lemon Squeezy's `subscription_created`,
-   * which comes beside an `order_created` that names none) links it to the license, so renewals and
-   * cancellations find it. A license linked to a subscription already keeps it.
+   * The sale's license, stored already, after `candidate` (the license this event would issue) is
+   * taken into account. A license stored early, by a refund or dispute that came before its sale
+   * (revoked or suspended, and without a `created` record), was built from that event's data, which
+   * may lack the product: it takes the sale's product, customer, seats and term, and keeps its key
+   * and status. A later event of a sale that names the sale's subscription (Lemon Squeezy's
+   * `subscription_created`, which comes beside an `order_created` that names none) links it to the
+   * license, so renewals and cancellations find it; a license linked already keeps its subscription.
    */
-  async #linkSubscription(license: License, subscriptionId: string | null): Promise<License> {
-    if (subscriptionId === null || license.subscriptionId !== null) return license;
-    const linked = await this.#o.storage.licenses.update(license.key, (current) =>
-      current.subscriptionId === null ? { ...current, subscriptionId } : current,
-    );
-    return linked ?? license;
+  async #settle(license: License, candidate: License): Promise<License> {
+    const early =
+      license.status !== 'active' &&
+      !(await this.#hasLicenseRecord('created', createdRecordId(license), license.key));
+    const { subscriptionId } = candidate;
+    if (!early && (subscriptionId === null || license.subscriptionId !== null)) return license;
+    const settled = await this.#o.storage.licenses.update(license.key, (current) => {
+      const linked = current.subscriptionId ?? subscriptionId;
+      if (early) {
+        const { productId, email, customerName, maxDevices, expiresAt } = candidate;
+        return { ...current, productId, email, customerName, maxDevices, expiresAt, subscriptionId: linked };
+      }
+      return linked === current.subscriptionId ? current : { ...current, subscriptionId: linked };
+    });
+    return settled ?? license;
   }
 
   /** The license's `created` record (its id derived from the license, so it is written once). */

@@ -227,6 +227,38 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     expect((await manager.validate(born.license!.key)).valid).toBe(true);
   });
 
+  it('a license stored early from a dispute that names no product takes the sale’s terms', async () => {
+    const plans = (query: { productId: string }) =>
+      query.productId === 'pro'
+        ? { durationDays: 365, maxDevices: 3 }
+        : { durationDays: null, maxDevices: 1 };
+    const { manager } = setup(kind, { plans });
+    const sale = purchaseEventFixture({
+      purchase: { productId: 'pro', quantity: 2, email: 'buyer@example.com', customerName: 'Buyer' },
+    });
+    const nameless = {
+      productId: unknownProductId,
+      productName: '',
+      quantity: 1,
+      email: '',
+      customerName: '',
+    };
+    const early = await manager.handlePurchaseEvent(followUp(sale, 'dispute', nameless));
+    expect(early.license).toMatchObject({ productId: unknownProductId, maxDevices: 1, expiresAt: null });
+    const born = await manager.handlePurchaseEvent(sale);
+    expect(born.license).toMatchObject({
+      key: early.license!.key,
+      status: 'suspended',
+      productId: 'pro',
+      email: 'buyer@example.com',
+      customerName: 'Buyer',
+      maxDevices: 6,
+      expiresAt: '2026-03-01T10:00:00.000Z',
+    });
+    await manager.handlePurchaseEvent(followUp(sale, 'dispute_won'));
+    expect(await manager.validate(born.license!.key, { productId: 'pro' })).toMatchObject({ code: 'VALID' });
+  });
+
   it('a refund and its sale delivered at the same moment end revoked, in either order', async () => {
     const { manager, licenses } = setup(kind);
     const sale = purchaseEventFixture();
