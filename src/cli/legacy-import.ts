@@ -48,16 +48,21 @@
  *   integer minor units of the currency (`parseDecimalToMinorUnits`: `"4800"` JPY → 4800, `"29.99"`
  *   USD → 2999). A price the currency cannot hold (`"1.5"` JPY, negative) is skipped.
  * - currency: upper-cased; absent → `USD` (what the legacy Gumroad server sold in), noted.
- * - source: `source`, else the license's `purchase_source`, else `legacy`; lower-cased.
- * - A `sale` event, event id `legacy:<sale_id>:sale`; with `is_refunded` also a `refund` of the full
- *   price (`legacy:<sale_id>:refund`), with `is_disputed` a `dispute` (`legacy:<sale_id>:dispute`),
- *   so `licensekit stats` matches the legacy books. The ids are deterministic: a second import
- *   appends nothing. The legacy files do not say when a refund or dispute happened: they carry the
- *   sale's date, which keeps every period's net as the legacy books had it.
+ * - source: `source`, else the license's `purchase_source` (from licenses.json, or, when only the
+ *   purchases are imported, from the license an earlier import stored), else `legacy`; lower-cased.
+ * - A `sale` event; with `is_refunded` also a `refund` of the full price, with `is_disputed` a
+ *   `dispute`, so `licensekit stats` matches the legacy books. Event ids: a Gumroad sale's are the
+ *   ones the Gumroad normalizer gives its pings (`gumroad:<sale_id>:sale`, `:refund`, `:dispute`), so
+ *   a ping Gumroad sends again after the import is a redelivery; other sources' are
+ *   `legacy:<sale_id>:<type>`. The ids are deterministic: a second import appends nothing. The legacy
+ *   files do not say when a refund or dispute happened: they carry the sale's date, which keeps every
+ *   period's net as the legacy books had it.
  * - occurredAt and purchasedAt: `purchase_date`, else `timestamp`, else the license's creation
  *   date, else the time of the import (noted).
- * - A second line for a sale already taken (the legacy server logged webhook retries again) is a
- *   duplicate: counted and reported, not imported and not a skip.
+ * - A second line for a sale already taken (the legacy server logged every webhook, retries and
+ *   refunds included, as a new line) is a duplicate: counted and reported, not a skip. Its
+ *   `is_refunded` or `is_disputed` flag, when the sale does not have it yet, adds that event to the
+ *   sale, naming the first line's license.
  * - email, customer_name: the line's, else the license's; product_id else `--product`;
  *   product_name else "unknown product"; quantity else 1; tier, customer_id, subscription_id,
  *   source_license_key else null; is_recurring else false; never a test purchase.

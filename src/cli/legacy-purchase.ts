@@ -91,7 +91,12 @@ export function mapLegacyPurchase(
   if (flag(line.is_disputed) === true) types.push('dispute');
   try {
     const events = types.map((type) =>
-      parsePurchaseEvent({ type, eventId: `legacy:${saleId}:${type}`, occurredAt: purchasedAt, purchase }),
+      parsePurchaseEvent({
+        type,
+        eventId: legacyEventId(source, saleId, type),
+        occurredAt: purchasedAt,
+        purchase,
+      }),
     );
     return {
       ok: true,
@@ -101,4 +106,13 @@ export function mapLegacyPurchase(
   } catch (error) {
     return { ok: false, reason: errorText(error) };
   }
+}
+
+/**
+ * The event id of a legacy line's event. A Gumroad sale's events take the id the Gumroad normalizer
+ * gives the same ping (`gumroad:<sale_id>:<resource_name>`), so a ping Gumroad sends again after the
+ * import is a redelivery, not a second refund; other sources take `legacy:<sale_id>:<type>`.
+ */
+function legacyEventId(source: string, saleId: string, type: PurchaseEventType): string {
+  return source === 'gumroad' ? `gumroad:${saleId}:${type}` : `legacy:${saleId}:${type}`;
 }

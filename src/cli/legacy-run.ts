@@ -15,7 +15,7 @@ import {
   mapLegacyLicense,
   secondLicenseOfSale,
 } from './legacy-import.js';
-import { mapLegacyPurchase } from './legacy-purchase.js';
+import { type LegacySale, mapLegacyPurchase } from './legacy-purchase.js';
 import { Ledger, type Tally } from './legacy-tally.js';
 import { appendLegacySale, insertLegacyLicense, recordLegacyLicense, saleName } from './legacy-write.js';
 
@@ -112,8 +112,19 @@ class LegacyImport {
     if (!this.#options.dryRun) await recordLegacyLicense(manager.audit, outcome.license);
   }
 
+  /**
+   * The imported license a purchase line names (matched case-insensitively): from licenses.json, or,
+   * when only the purchases are imported, from the data directory (an earlier import).
+   */
+  async #licenseNamed(key: string): Promise<License | undefined> {
+    const imported = this.#imported.get(keyIndex(key));
+    if (imported !== undefined || this.#options.licensesPath !== undefined || key === '') return imported;
+    return (await this.#data.storage.licenses.get(key)) ?? undefined;
+  }
+
   async #purchases(path: string): Promise<void> {
-    const taken = new Set<string>();
+    /** The first line of each sale taken, with the events of the later lines' flags added. */
+    const taken = new Map<string, LegacySale>();
     let batch: Promise<void>[] = [];
     for await (const line of readLegacyPurchases(path)) {
       const where = `purchases.jsonl line ${line.line}`;
@@ -123,19 +134,32 @@ class LegacyImport {
         this.#ledger.skip(where, line.error);
         continue;
       }
-      const license = this.#imported.get(keyIndex(String(line.value.license_key ?? '')));
+      const license = await this.#licenseNamed(String(line.value.license_key ?? ''));
       const mapped = mapLegacyPurchase(line.value, license, this.#options);
       if (!mapped.ok) {
         this.#ledger.skip(where, mapped.reason);
         continue;
       }
       this.#ledger.note(where, mapped.notes);
-      const sale = mapped.value;
-      if (taken.has(sale.saleKey)) {
-        this.#ledger.duplicate(where, sale);
+      let sale = mapped.value;
+      const first = taken.get(sale.saleKey);
+      if (first !== undefined) {
+        // The old server wrote a new line for every webhook: a refund or dispute of a sale is a later
+        // line with its flag set. Its events are the first line's sale's, for the first line's license.
+        const flagged = sale.events.filter((event) => !first.events.some((had) => had.type === event.type));
+        this.#ledger.duplicate(where, sale, flagged);
+        if (flagged.length === 0) continue;
+        const events = flagged.map((event) => ({ ...event, purchase: first.events[0]!.purchase }));
+        taken.set(sale.saleKey, { ...first, events: [...first.events, ...events] });
+        sale = { ...first, events, refunded: events.some((event) => event.type === 'refund') };
+        batch.push(
+          appendLegacySale(this.#data, sale, this.#options.dryRun).then((appended) =>
+            this.#ledger.flags(sale, appended),
+          ),
+        );
         continue;
       }
-      taken.add(sale.saleKey);
+      taken.set(sale.saleKey, sale);
       if (this.#options.licensesPath !== undefined && license === undefined) {
         this.#ledger.note(where, ['names a license key that was not imported from licenses.json']);
       }

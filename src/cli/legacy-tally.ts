@@ -1,4 +1,4 @@
-import type { CurrencyRevenue } from '../index.js';
+import type { CurrencyRevenue, PurchaseEvent } from '../index.js';
 import type { LegacySale } from './legacy-purchase.js';
 
 /** Something left out of the import: where (file and line or key) and why. */
@@ -94,22 +94,33 @@ export class Ledger {
     }
   }
 
-  duplicate(where: string, sale: LegacySale): void {
+  /** A later line of a sale already taken; `flagged` are the events its flags add to the sale. */
+  duplicate(where: string, sale: LegacySale, flagged: readonly PurchaseEvent[]): void {
     this.#purchases.duplicates++;
     const saleId = sale.events[0]!.purchase.saleId;
-    this.note(where, [`a second line of a sale already taken (sale_id ${saleId} once): not imported again`]);
+    const added = flagged.map((event) => event.type).join(' and ');
+    this.note(where, [
+      flagged.length === 0
+        ? `a second line of a sale already taken (sale_id ${saleId} once): not imported again`
+        : `a later line of a sale already taken adds its ${added}, for the first line's license`,
+    ]);
   }
 
   /** A sale taken from the files; `appended[i]` says whether `sale.events[i]` was new to the log. */
   sale(sale: LegacySale, appended: readonly boolean[]): void {
+    this.flags(sale, appended);
+    if (appended.some(Boolean)) this.#purchases.imported++;
+    else this.#purchases.alreadyThere++;
+  }
+
+  /** Events of a sale counted in the books (without counting the sale's line as taken). */
+  flags(sale: LegacySale, appended: readonly boolean[]): void {
     sale.events.forEach((event, i) => {
       add(this.#legacy, event.type, event.purchase.currency, event.purchase.amount);
       if (!appended[i]) return;
       add(this.#imported, event.type, event.purchase.currency, event.purchase.amount);
       this.#events[event.type] = (this.#events[event.type] ?? 0) + 1;
     });
-    if (appended.some(Boolean)) this.#purchases.imported++;
-    else this.#purchases.alreadyThere++;
   }
 
   /** The result, given the data directory's revenue before and (unless a dry run) after. */

@@ -201,14 +201,14 @@ describe('import-legacy', () => {
         : [],
     );
     expect(events.sort()).toEqual([
+      'gumroad:sale-1:sale 2999 USD ABCD-1234-EFGH-5678',
+      'gumroad:sale-2:sale 1990 EUR lk-eur-0002',
+      'gumroad:sale-3:sale 4800 JPY JPY-KEY-0003',
+      'gumroad:sale-4:refund 2999 USD REFUND-0004',
+      'gumroad:sale-4:sale 2999 USD REFUND-0004',
+      'gumroad:sale-6:dispute 4900 EUR DISPUTE-0008',
+      'gumroad:sale-6:sale 4900 EUR DISPUTE-0008',
       'legacy:inv-8:sale 500 USD ORPHAN-0009',
-      'legacy:sale-1:sale 2999 USD ABCD-1234-EFGH-5678',
-      'legacy:sale-2:sale 1990 EUR lk-eur-0002',
-      'legacy:sale-3:sale 4800 JPY JPY-KEY-0003',
-      'legacy:sale-4:refund 2999 USD REFUND-0004',
-      'legacy:sale-4:sale 2999 USD REFUND-0004',
-      'legacy:sale-6:dispute 4900 EUR DISPUTE-0008',
-      'legacy:sale-6:sale 4900 EUR DISPUTE-0008',
     ]);
     const sale2 = records.find((r) => r.kind === 'purchase' && r.event.purchase.saleId === 'sale-2');
     expect(sale2?.kind === 'purchase' && sale2.event.purchase).toMatchObject({
@@ -257,6 +257,94 @@ describe('import-legacy', () => {
       const { action, license } = await manager.handlePurchaseEvent(refund);
       expect([action, license?.key]).toEqual(['revoked', 'lk-eur-0002']);
     });
+  });
+
+  it('a Gumroad refund sent again after the import is a redelivery, not a second refund', async () => {
+    await withStorage(dir, async (manager) => {
+      const before = await manager.audit.getPurchaseStats();
+      const [sale] = (await everything()).records.flatMap((r) =>
+        r.kind === 'purchase' && r.event.purchase.saleId === 'sale-4' && r.event.type === 'sale'
+          ? [r.event]
+          : [],
+      );
+      const refund = { ...sale!, type: 'refund' as const, eventId: 'gumroad:sale-4:refund' };
+      expect((await manager.handlePurchaseEvent(refund)).action).toBe('duplicate');
+      expect(await manager.audit.getPurchaseStats()).toEqual(before);
+    });
+  });
+
+  it('importing the purchases again on their own adds nothing, even for lines that name no source', async () => {
+    const own = join(await temp.make('cli-import-purchases-again'), 'data');
+    const licenses = join(own, '..', 'licenses.json');
+    const purchases = join(own, '..', 'purchases.jsonl');
+    const license = {
+      email: 'ada@example.com',
+      customer_name: 'Ada',
+      created_date: '2025-10-03T14:05:09',
+      expiry_date: null,
+      is_active: true,
+      hardware_id: null,
+      device_name: null,
+      last_validation: null,
+      validation_count: 0,
+      purchase_source: 'gumroad',
+      purchase_id: 'S-9',
+    };
+    writeFileSync(licenses, JSON.stringify({ 'K-9': license }));
+    // The line names no source: it comes from the license, which a purchases-only run finds in the store.
+    writeFileSync(
+      purchases,
+      `${JSON.stringify({ license_key: 'k-9', sale_id: 'S-9', price: '15.00', currency: 'jpy' })}\n`,
+    );
+    const first = await runCli(bin, [
+      'import-legacy',
+      '--licenses',
+      licenses,
+      '--purchases',
+      purchases,
+      '--json',
+      '--data',
+      own,
+    ]);
+    expect(jsonOf<Tally>(first).purchases).toMatchObject({ imported: 1 });
+    const again = await runCli(bin, ['import-legacy', '--purchases', purchases, '--json', '--data', own]);
+    expect(jsonOf<Tally>(again).purchases).toMatchObject({ imported: 0, alreadyThere: 1 });
+    expect(jsonOf<Tally>(again).books.JPY!.after).toEqual({ gross: 15, refunded: 0, net: 15 });
+  });
+
+  it('a refund or dispute flagged on a later line of a sale is imported for the sale’s first license', async () => {
+    const own = join(await temp.make('cli-import-later-lines'), 'data');
+    const lines = join(own, '..', 'purchases.jsonl');
+    const line = (key: string, flags: object) =>
+      JSON.stringify({
+        license_key: key,
+        source: 'gumroad',
+        sale_id: 'S-1',
+        product_id: 'app',
+        price: '10.00',
+        currency: 'usd',
+        purchase_date: '2025-10-03T14:05:09',
+        email: 'ada@example.com',
+        is_refunded: false,
+        is_disputed: false,
+        ...flags,
+      });
+    writeFileSync(
+      lines,
+      `${line('K-1', {})}\n${line('K-2', { is_refunded: true })}\n${line('K-3', { is_refunded: true })}\n`,
+    );
+    const run = await runCli(bin, ['import-legacy', '--purchases', lines, '--json', '--data', own]);
+    const tally = jsonOf<Tally>(run);
+    expect(tally.purchases).toMatchObject({ imported: 1, duplicates: 2, events: { sale: 1, refund: 1 } });
+    expect(tally.books.USD!.after).toEqual({ gross: 1000, refunded: 1000, net: 0 });
+    expect(tally.booksMatch).toBe(true);
+    const named = await withStorage(own, async (manager) => {
+      const keys: string[] = [];
+      for await (const record of manager.audit.query())
+        if (record.kind === 'purchase') keys.push(`${record.event.type} ${record.licenseKey}`);
+      return keys;
+    });
+    expect(named).toEqual(['sale K-1', 'refund K-1']);
   });
 
   it('--product names the product of records without one', async () => {
