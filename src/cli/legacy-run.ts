@@ -122,6 +122,21 @@ class LegacyImport {
     return (await this.#data.storage.licenses.get(key)) ?? undefined;
   }
 
+  /** Notes a license left active although its sale was refunded or disputed (as in the legacy data). */
+  #noteStillActive(sale: LegacySale, license: License | undefined): void {
+    if (license?.status !== 'active') return;
+    const types = new Set(sale.events.map((event) => event.type));
+    if (types.has('refund')) {
+      this.#ledger.note(`"${license.key}"`, [
+        'an active license of a refunded sale (as in the legacy data): revoke it with licensekit license revoke',
+      ]);
+    } else if (types.has('dispute')) {
+      this.#ledger.note(`"${license.key}"`, [
+        'an active license of a disputed sale (as in the legacy data): suspend it with licensekit license suspend',
+      ]);
+    }
+  }
+
   async #purchases(path: string): Promise<void> {
     /** The first line of each sale taken, with the events of the later lines' flags added. */
     const taken = new Map<string, LegacySale>();
@@ -152,6 +167,7 @@ class LegacyImport {
         const events = flagged.map((event) => ({ ...event, purchase: first.events[0]!.purchase }));
         taken.set(sale.saleKey, { ...first, events: [...first.events, ...events] });
         sale = { ...first, events, refunded: events.some((event) => event.type === 'refund') };
+        this.#noteStillActive(sale, await this.#licenseNamed(sale.licenseKey));
         batch.push(
           appendLegacySale(this.#data, sale, this.#options.dryRun).then((appended) =>
             this.#ledger.flags(sale, appended),
@@ -163,11 +179,7 @@ class LegacyImport {
       if (this.#options.licensesPath !== undefined && license === undefined) {
         this.#ledger.note(where, ['names a license key that was not imported from licenses.json']);
       }
-      if (sale.refunded && license?.status === 'active') {
-        this.#ledger.note(`"${license.key}"`, [
-          'an active license of a refunded sale (as in the legacy data): revoke it with licensekit license revoke',
-        ]);
-      }
+      this.#noteStillActive(sale, license);
       batch.push(
         appendLegacySale(this.#data, sale, this.#options.dryRun).then((appended) =>
           this.#ledger.sale(sale, appended),
