@@ -168,6 +168,7 @@ class LegacyImport {
         taken.set(sale.saleKey, { ...first, events: [...first.events, ...events] });
         sale = { ...first, events, refunded: events.some((event) => event.type === 'refund') };
         this.#noteStillActive(sale, await this.#licenseNamed(sale.licenseKey));
+        batch = await settle(batch); // the sale's own record first, so the log keeps their order
         batch.push(
           appendLegacySale(this.#data, sale, this.#options.dryRun).then((appended) =>
             this.#ledger.flags(sale, appended),
