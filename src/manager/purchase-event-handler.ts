@@ -199,17 +199,12 @@ export class PurchaseEventHandler {
    */
   async #duplicate(event: PurchaseEvent | null, license: License | null): Promise<PurchaseEventResult> {
     const isSale = event === null || this.#o.policy[event.type].action === 'create';
-    if (license && isSale)
-      await this.#recordCreated(license, event, event?.purchase.source ?? 'createLicense');
-    if (license && isSale && license.status !== 'revoked') {
-      const delivered = await this.#o.delivery.deliver(
-        license,
-        event?.purchase ?? null,
-        event?.purchase.source ?? 'createLicense',
-      );
-      return { action: 'duplicate', license: delivered };
-    }
-    return { action: 'duplicate', license };
+    if (!license || !isSale) return { action: 'duplicate', license };
+    const actor = event?.purchase.source ?? 'createLicense';
+    await this.#recordCreated(license, event, actor);
+    if (license.status === 'revoked') return { action: 'duplicate', license };
+    const delivered = await this.#o.delivery.deliver(license, event?.purchase ?? null, actor);
+    return { action: 'duplicate', license: delivered };
   }
 
   async #apply(event: PurchaseEvent, rule: PurchaseRule): Promise<PurchaseEventResult> {
