@@ -39,14 +39,16 @@ export function storesFromEnv(
   }
   if (env.PAYPAL_WEBHOOK_ID) {
     // Certificates are fetched once per URL (licensekit only asks for URLs on PayPal's API hosts).
-    const certificates = new Map<string, Promise<string>>();
-    const getCertificate = (url: string) => {
-      let pem = certificates.get(url);
-      if (!pem) {
-        pem = fetchImpl(url).then((r) => (r.ok ? r.text() : Promise.reject(new Error(`PayPal ${r.status}`))));
-        pem.catch(() => certificates.delete(url));
-        certificates.set(url, pem);
-      }
+    // fetch throws only when PayPal cannot be reached (a 503, so PayPal retries); an error response
+    // is no certificate: '' is refused (401) and not cached, so forged URLs cannot fill the cache.
+    const certificates = new Map<string, string>();
+    const getCertificate = async (url: string) => {
+      const cached = certificates.get(url);
+      if (cached !== undefined) return cached;
+      const response = await fetchImpl(url);
+      if (!response.ok) return '';
+      const pem = await response.text();
+      certificates.set(url, pem);
       return pem;
     };
     stores.paypal = paypal({ webhookId: env.PAYPAL_WEBHOOK_ID, verify: { getCertificate } });

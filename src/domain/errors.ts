@@ -31,6 +31,11 @@ export const LicenseKitErrorCode = {
   WEBHOOK_UNAUTHORIZED: 'WEBHOOK_UNAUTHORIZED',
   /** A webhook's timestamp is outside the tolerance (replay or clock skew; HTTP 401). */
   WEBHOOK_TIMESTAMP_OUT_OF_RANGE: 'WEBHOOK_TIMESTAMP_OUT_OF_RANGE',
+  /**
+   * A webhook could not be checked because what verifies it failed, e.g. PayPal's certificate could
+   * not be fetched (HTTP 503, so the store retries). Not a verdict on the signature.
+   */
+  WEBHOOK_VERIFIER_UNAVAILABLE: 'WEBHOOK_VERIFIER_UNAVAILABLE',
   /** A store's payload does not have the fields a purchase event needs (HTTP 400). */
   NORMALIZATION_FAILED: 'NORMALIZATION_FAILED',
   /** A webhook body is larger than 1 MiB (HTTP 413). */
@@ -92,7 +97,10 @@ export function isLicenseKitError(error: unknown, code?: LicenseKitErrorCode): e
   return code === undefined || (error as LicenseKitError).code === code;
 }
 
-/** A webhook failed authentication: bad or missing signature, token or seller, or a stale timestamp. */
+/**
+ * A webhook failed authentication (bad or missing signature, token or seller, or a stale timestamp),
+ * or could not be checked at all (`WEBHOOK_VERIFIER_UNAVAILABLE`).
+ */
 export class WebhookVerificationError extends LicenseKitError {
   override name = 'WebhookVerificationError';
 }

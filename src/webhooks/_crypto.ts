@@ -29,9 +29,17 @@ function hmacKey(secret: string | Uint8Array): Promise<CryptoKey> {
 /** HMAC-SHA256 of `message` with `secret`, as lower-case hex, through Web Crypto. */
 export async function hmacSha256Hex(secret: string | Uint8Array, message: Uint8Array): Promise<string> {
   const key = await hmacKey(secret);
-  const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, message as BufferSource));
+  return toHex(await crypto.subtle.sign('HMAC', key, message as BufferSource));
+}
+
+/** SHA-256 of `data`, as lower-case hex, through Web Crypto. */
+export async function sha256Hex(data: Uint8Array): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', data as BufferSource));
+}
+
+function toHex(buffer: ArrayBuffer): string {
   let hex = '';
-  for (const byte of signature) hex += byte.toString(16).padStart(2, '0');
+  for (const byte of new Uint8Array(buffer)) hex += byte.toString(16).padStart(2, '0');
   return hex;
 }
 

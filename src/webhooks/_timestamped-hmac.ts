@@ -1,6 +1,15 @@
 import { WebhookVerificationError } from '../domain/errors.js';
 import { concatBytes, toBytes } from './_crypto.js';
 import { checkRawPayload, hmacMatches, requireHeader, secretList, unauthorized } from './_hmac-signature.js';
+import { isToleranceSeconds } from './_tolerance.js';
+
+/**
+ * Clock skew allowance: how many seconds in the future a signed timestamp may lie even when
+ * `toleranceSeconds` is smaller. Network latency only makes a delivery older, so only a receiving
+ * clock running behind the store's puts a timestamp ahead of `now`; a tight tolerance such as Paddle's
+ * 5 s must not turn a few seconds of skew into a 401 for every genuine delivery.
+ */
+const clockSkewAllowanceSeconds = 300;
 
 /** What every timestamped-HMAC verifier takes; the public option types narrow the docs per store. */
 export interface TimestampedHmacOptions {
@@ -10,7 +19,10 @@ export interface TimestampedHmacOptions {
   header: string | null | undefined;
   /** The secret, or several while rotating: any may match. */
   secret: string | readonly string[];
-  /** How many seconds the signed timestamp may lie before or after `now`; `Infinity` disables. */
+  /**
+   * How many seconds old the signed timestamp may be; it may lie in the future by this much or 300 s
+   * (clock skew), whichever is more. `Infinity` disables the check.
+   */
   toleranceSeconds?: number;
   /** The current time. Default: the system clock. */
   now?: Date;
@@ -36,7 +48,8 @@ export interface TimestampedHmacScheme {
 /**
  * Checks `options.header` over the raw body as `scheme` says: the signature first (any signature
  * under its key may match any secret; other keys are ignored), then the timestamp, at most
- * `toleranceSeconds` old or in the future. Rejects with `WebhookVerificationError` only:
+ * `toleranceSeconds` old and at most `max(toleranceSeconds, 300)` in the future (clock skew).
+ * Rejects with `WebhookVerificationError` only:
  * `WEBHOOK_TIMESTAMP_OUT_OF_RANGE` for an authentic body outside the tolerance, else `WEBHOOK_UNAUTHORIZED`.
  */
 export async function verifyTimestampedHmac(
@@ -52,7 +65,7 @@ export async function verifyTimestampedHmac(
   } = options;
   checkRawPayload(payload, scheme.verifier);
   const secrets = secretList(secret, scheme.secretName);
-  if (typeof toleranceSeconds !== 'number' || Number.isNaN(toleranceSeconds) || toleranceSeconds < 0) {
+  if (!isToleranceSeconds(toleranceSeconds)) {
     throw unauthorized('toleranceSeconds must be a number of seconds, 0 or more');
   }
   if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw unauthorized('now must be a valid Date');
@@ -65,10 +78,11 @@ export async function verifyTimestampedHmac(
   }
 
   const age = Math.floor(now.getTime() / 1000) - Number(timestamp);
-  if (Math.abs(age) > toleranceSeconds) {
+  const limit = age >= 0 ? toleranceSeconds : Math.max(toleranceSeconds, clockSkewAllowanceSeconds);
+  if (Math.abs(age) > limit) {
     throw new WebhookVerificationError(
       'WEBHOOK_TIMESTAMP_OUT_OF_RANGE',
-      `the ${name} timestamp is ${Math.abs(age)} s ${age > 0 ? 'old' : 'in the future'}, beyond the ${toleranceSeconds} s tolerance`,
+      `the ${name} timestamp is ${Math.abs(age)} s ${age > 0 ? 'old' : 'in the future'}, beyond the ${limit} s tolerance`,
     );
   }
 }

@@ -19,6 +19,7 @@ export type WebhookHandler = (request: Request) => Promise<Response>;
 const statusByCode: Partial<Record<string, number>> = {
   WEBHOOK_UNAUTHORIZED: 401,
   WEBHOOK_TIMESTAMP_OUT_OF_RANGE: 401,
+  WEBHOOK_VERIFIER_UNAVAILABLE: 503,
   NORMALIZATION_FAILED: 400,
   INVALID_INPUT: 400,
   WEBHOOK_PAYLOAD_TOO_LARGE: 413,
@@ -31,10 +32,11 @@ const statusByCode: Partial<Record<string, number>> = {
  * Turns a store's webhook deliveries into licenses. Answers 200 with `{ action, licenseKey }`
  * (a duplicate answers with the existing license's key); 400 for a malformed payload (with its
  * issues); 401 for a bad or missing signature or token; 405 for anything but POST; 413 for a body
- * over 1 MiB; 415 for the wrong content type; 503 when mail or the storage lock fails and 500 for
- * other storage failures, so the store retries (a retry never makes a second license and emails
- * only if the email was not sent). The signature is checked over the raw bytes before anything is
- * parsed, a 4xx writes nothing, and no response ever contains a secret.
+ * over 1 MiB; 415 for the wrong content type; 503 when mail, the storage lock or the signature
+ * verifier (PayPal's certificate fetch) fails and 500 for other storage failures, so the store
+ * retries (a retry never makes a second license and emails only if the email was not sent). The
+ * signature is checked over the raw bytes before anything is parsed, a 4xx writes nothing, and no
+ * response ever contains a secret.
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookHandler {
   const { provider, manager } = options;

@@ -6,7 +6,11 @@ export interface VerifyPaddleSignatureOptions extends TimestampedHmacOptions {
   header: string | null | undefined;
   /** The notification destination's secret key (`pdl_ntfset_…`), or several while rotating: any may match. */
   secret: string | readonly string[];
-  /** How many seconds the signed timestamp may lie before or after `now`. Default 5 (Paddle's SDKs); `Infinity` disables. */
+  /**
+   * How many seconds old the signed timestamp may be. Default 5 (Paddle's SDKs); `Infinity` disables.
+   * A timestamp in the future (the receiving clock behind Paddle's) may be up to 300 s ahead, or
+   * `toleranceSeconds` when larger.
+   */
   toleranceSeconds?: number;
 }
 
@@ -15,9 +19,10 @@ export interface VerifyPaddleSignatureOptions extends TimestampedHmacOptions {
  * header is `ts=<unix seconds>;h1=<hex>[;h1=<hex>…]`; the signature is HMAC-SHA256 of `<ts>:<body>`
  * (a colon) keyed with the secret key as-is. Any `h1` may match any secret (as Paddle's Python SDK;
  * the Node SDK keeps only the last `h1`); unknown schemes such as `h2` are ignored. The signature is
- * checked first, then the timestamp: at most `toleranceSeconds` old, as the SDKs do, and at most as
- * far in the future, so a signed body cannot be post-dated. Five seconds is strict: servers with a
- * skewed clock should pass a larger tolerance.
+ * checked first, then the timestamp: at most `toleranceSeconds` old, as the SDKs do. Unlike the SDKs
+ * it also bounds the future, but only to absorb clock skew: at most 300 s (or `toleranceSeconds`,
+ * when larger) ahead of `now`, so a server whose clock lags Paddle's still accepts genuine
+ * deliveries while a signed body cannot be post-dated for much later replay.
  *
  * Resolves when the body is authentic. Rejects with `WebhookVerificationError`, never another error:
  * `WEBHOOK_TIMESTAMP_OUT_OF_RANGE` for an authentic body outside the tolerance, `WEBHOOK_UNAUTHORIZED`

@@ -1,6 +1,7 @@
 import { WebhookVerificationError } from '../domain/errors.js';
 import { crc32 } from './_crc32.js';
 import { toBytes } from './_crypto.js';
+import { isToleranceSeconds } from './_tolerance.js';
 import { base64ToBytes, pemCertificateToDer, subjectPublicKeyInfo } from './_x509.js';
 
 /** Options of {@link verifyPayPalSignature}. */
@@ -12,13 +13,16 @@ export interface VerifyPayPalSignatureOptions {
   /** Your webhook's id from the PayPal developer dashboard (not the event's id). */
   webhookId: string;
   /**
-   * Returns the PEM text served at `url` (cache it: PayPal reuses certificates). Called only for an
-   * `https` URL on a PayPal API host (see {@link payPalCertificateHosts}).
+   * Returns the text served at `url` (cache the certificates: PayPal reuses them). Called only for an
+   * `https` URL on a PayPal API host (see {@link payPalCertificateHosts}). Throw only when PayPal
+   * cannot be reached: that is `WEBHOOK_VERIFIER_UNAVAILABLE`, not a bad signature. For an error
+   * response (a URL with no certificate, as a forged request may name) resolve its text, or `''`
+   * (and do not cache it): what is not a certificate is refused as `WEBHOOK_UNAUTHORIZED`.
    */
   getCertificate: (url: string) => Promise<string>;
   /** When given, `PAYPAL-TRANSMISSION-TIME` must be within `toleranceSeconds` of it. No check otherwise. */
   now?: Date;
-  /** Allowed distance between `now` and the transmission time, either way (default 300). */
+  /** Allowed distance between `now` and the transmission time, either way (default 300; `Infinity` disables). */
   toleranceSeconds?: number;
 }
 
@@ -54,11 +58,16 @@ const fail = (reason: string, cause?: unknown) =>
  *
  * Trust comes from fetching the certificate from PayPal's own API host over HTTPS; the certificate's
  * chain and validity dates are not checked (Web Crypto cannot, and PayPal's published test vector
- * uses an expired one). PayPal defines no replay window: pass `now` to bound the transmission time
- * (`toleranceSeconds`, default 300); redeliveries of one event keep its event id, which the manager
- * deduplicates anyway. Resolves on success; every failure, including a `getCertificate` that throws or
- * a certificate that does not parse, rejects with `WebhookVerificationError` (`WEBHOOK_UNAUTHORIZED`,
- * or `WEBHOOK_TIMESTAMP_OUT_OF_RANGE` for the time check). Messages never contain the signature.
+ * uses an expired one). The body is bound only through its CRC-32, which is not a MAC: whoever has
+ * seen one signed delivery can write another body with the same CRC-32 and send it under the same
+ * headers. This function cannot tell them apart; the `paypal()` provider rejects a transmission id
+ * it already verified with another body. PayPal defines no replay window: pass `now` to bound the
+ * transmission time (`toleranceSeconds`, default 300).
+ *
+ * Resolves on success; every failure rejects with `WebhookVerificationError`:
+ * `WEBHOOK_VERIFIER_UNAVAILABLE` when `getCertificate` throws (PayPal unreachable: not a verdict on
+ * the signature), `WEBHOOK_TIMESTAMP_OUT_OF_RANGE` for the time check, else `WEBHOOK_UNAUTHORIZED`
+ * (a certificate that was fetched but does not parse included). Messages never contain the signature.
  */
 export async function verifyPayPalSignature(options: VerifyPayPalSignatureOptions): Promise<void> {
   try {
@@ -83,7 +92,12 @@ async function verify(options: VerifyPayPalSignatureOptions): Promise<void> {
   if (typeof webhookId !== 'string' || webhookId === '') throw fail('no webhook id is configured');
   if (authAlgo !== 'SHA256withRSA') throw fail('PAYPAL-AUTH-ALGO must be SHA256withRSA');
   if (!isPayPalCertificateUrl(certUrl)) throw fail('PAYPAL-CERT-URL is not on a PayPal API host');
-  if (options.now !== undefined) checkTime(transmissionTime, options.now, options.toleranceSeconds ?? 300);
+  if (options.now !== undefined) {
+    const { toleranceSeconds = 300 } = options;
+    if (!isToleranceSeconds(toleranceSeconds))
+      throw fail('toleranceSeconds must be a number of seconds, 0 or more');
+    checkTime(transmissionTime, options.now, toleranceSeconds);
+  }
 
   let signatureBytes: Uint8Array;
   try {
@@ -91,12 +105,22 @@ async function verify(options: VerifyPayPalSignatureOptions): Promise<void> {
   } catch {
     throw fail('PAYPAL-TRANSMISSION-SIG is not base64');
   }
+  let pem: string;
+  try {
+    pem = await getCertificate(certUrl);
+  } catch (error) {
+    throw new WebhookVerificationError(
+      'WEBHOOK_VERIFIER_UNAVAILABLE',
+      'the PayPal certificate could not be fetched, so the signature could not be checked',
+      { cause: error },
+    );
+  }
   let key: CryptoKey;
   try {
-    const spki = subjectPublicKeyInfo(pemCertificateToDer(await getCertificate(certUrl)));
+    const spki = subjectPublicKeyInfo(pemCertificateToDer(pem));
     key = await crypto.subtle.importKey('spki', spki as BufferSource, algorithm, false, ['verify']);
   } catch (error) {
-    throw fail('the certificate could not be fetched or read', error);
+    throw fail('the certificate could not be read', error);
   }
   const message = `${transmissionId}|${transmissionTime}|${webhookId}|${crc32(toBytes(payload))}`;
   const valid = await crypto.subtle.verify(
@@ -127,7 +151,7 @@ function isPayPalCertificateUrl(value: string): boolean {
 
 function checkTime(transmissionTime: string, now: Date, toleranceSeconds: number): void {
   const sent = Date.parse(transmissionTime);
-  // Written so that an invalid date or tolerance (NaN) fails too.
+  // Written so that an invalid date (NaN) fails too.
   if (!(Math.abs(now.getTime() - sent) <= toleranceSeconds * 1000)) {
     throw new WebhookVerificationError(
       'WEBHOOK_TIMESTAMP_OUT_OF_RANGE',

@@ -6,7 +6,10 @@ export interface VerifyStripeSignatureOptions extends TimestampedHmacOptions {
   header: string | null | undefined;
   /** The endpoint's signing secret (`whsec_…`), or several while one is rolled: any may match. */
   secret: string | readonly string[];
-  /** How many seconds the signed timestamp may lie before or after `now`. Default 300; `Infinity` disables. */
+  /**
+   * How many seconds old the signed timestamp may be. Default 300; `Infinity` disables. It may lie as
+   * far in the future, and always at least 300 s (clock skew).
+   */
   toleranceSeconds?: number;
 }
 
@@ -16,7 +19,8 @@ export interface VerifyStripeSignatureOptions extends TimestampedHmacOptions {
  * keyed with the secret. Any `v1` may match any secret (Stripe sends two while a secret is rolled);
  * `v0` and other schemes are ignored, so a downgrade is impossible. The signature is checked first,
  * then the timestamp, which may be at most `toleranceSeconds` old and (unlike stripe-node) at most
- * as far in the future, so a leaked signed body cannot be post-dated for later replay.
+ * `max(toleranceSeconds, 300)` s in the future (clock skew), so a leaked signed body cannot be
+ * post-dated for much later replay.
  *
  * Resolves when the body is authentic. Rejects with `WebhookVerificationError`, never another error:
  * `WEBHOOK_TIMESTAMP_OUT_OF_RANGE` for an authentic body outside the tolerance, `WEBHOOK_UNAUTHORIZED`

@@ -347,4 +347,26 @@ describe('examples/express storesFromEnv', () => {
     }
     expect(fetched).toEqual([credentials.certUrl]);
   });
+
+  it('answers a PayPal certificate URL with no certificate 401 (not cached), and PayPal unreachable 503', async () => {
+    const { storesFromEnv } = await examples();
+    const credentials = await paypalTestCredentials();
+    const fetched: string[] = [];
+    let reachable = true;
+    const fakeFetch = (async (url: string) => {
+      fetched.push(url);
+      if (!reachable) throw new TypeError('fetch failed');
+      return new Response('not found', { status: 404 });
+    }) as typeof fetch;
+    const { paypal } = storesFromEnv({ PAYPAL_WEBHOOK_ID: 'WH-1' }, fakeFetch);
+    const capture = paypalCaptureCompletedEvent({ email: 'a@example.com', productId: 'app' });
+    const codes: unknown[] = [];
+    for (const up of [true, true, false]) {
+      reachable = up;
+      const request = await paypalWebhookRequest(capture, { ...credentials, webhookId: 'WH-1' });
+      codes.push(await paypal!.parse(request).catch((error: { code?: unknown }) => error.code));
+    }
+    expect(codes).toEqual(['WEBHOOK_UNAUTHORIZED', 'WEBHOOK_UNAUTHORIZED', 'WEBHOOK_VERIFIER_UNAVAILABLE']);
+    expect(fetched).toEqual([credentials.certUrl, credentials.certUrl, credentials.certUrl]);
+  });
 });

@@ -128,6 +128,10 @@ describe('Paddle SDK vector (paddle-node-sdk webhooks-validator.node.test.ts)', 
     ['2023-11-01T00:00:05Z', true],
     ['2023-11-01T00:00:06Z', false],
     ['2023-11-05T00:00:00Z', false],
+    // The receiving clock behind Paddle's: the SDKs accept these (their check is one-sided).
+    ['2023-10-31T23:59:50Z', true],
+    ['2023-10-31T23:55:00Z', true],
+    ['2023-10-31T23:54:59Z', false],
   ])('at %s valid=%s', async (time, valid) => {
     const result = verify({ now: at(time) });
     if (valid) await expect(result).resolves.toBeUndefined();
@@ -172,13 +176,20 @@ describe('verifyPaddleSignature', () => {
     await rejection(verify({ payload: JSON.stringify(JSON.parse(body), null, 2) }));
   });
 
-  it('bounds the timestamp both ways, with a configurable tolerance', async () => {
-    expect((await rejection(verify({ header: header(body, nowSeconds - 60) }))).code).toBe(
+  it('allows 5 s of age and 300 s of clock skew ahead, with a configurable tolerance', async () => {
+    expect((await rejection(verify({ header: header(body, nowSeconds - 6) }))).code).toBe(
+      'WEBHOOK_TIMESTAMP_OUT_OF_RANGE',
+    );
+    await expect(verify({ header: header(body, nowSeconds + 300) })).resolves.toBeUndefined();
+    expect((await rejection(verify({ header: header(body, nowSeconds + 301) }))).code).toBe(
       'WEBHOOK_TIMESTAMP_OUT_OF_RANGE',
     );
     expect((await rejection(verify({ header: header(body, nowSeconds + 3600) }))).code).toBe(
       'WEBHOOK_TIMESTAMP_OUT_OF_RANGE',
     );
+    await expect(
+      verify({ header: header(body, nowSeconds + 3600), toleranceSeconds: 3600 }),
+    ).resolves.toBeUndefined();
     await expect(
       verify({ header: header(body, nowSeconds - 60), toleranceSeconds: 120 }),
     ).resolves.toBeUndefined();
@@ -414,5 +425,15 @@ describe('paddle() provider', () => {
     expect((await rotated.parse(request(body, header(body, nowSeconds - 30))))?.type).toBe('sale');
     expect(() => paddle({ secret: '' })).toThrow(/secret/);
     expect(() => paddle({ secret: ` ${secret}` })).toThrow(/whitespace/);
+  });
+
+  it.each([
+    ['a string', '30'],
+    ['negative', -5],
+    ['NaN', Number.NaN],
+  ])('refuses toleranceSeconds %s at construction (it would fail every delivery)', (_, tolerance) => {
+    expect(() => paddle({ secret, toleranceSeconds: tolerance as number })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { sign, X509Certificate } from 'node:crypto';
+import { createHash, sign, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
@@ -16,6 +16,7 @@ import {
 } from '../../src/index.js';
 import { fakeClock } from '../../src/testing.js';
 import { crc32 } from '../../src/webhooks/_crc32.js';
+import { rememberedTransmissions, transmissionGuard } from '../../src/webhooks/_transmission-guard.js';
 import { pemCertificateToDer, subjectPublicKeyInfo } from '../../src/webhooks/_x509.js';
 import { rejection } from './_signature-cases.js';
 import { payPalJavaSdkVector as vector } from './fixtures/paypal-java-sdk-vector.js';
@@ -29,13 +30,13 @@ const webhookId = '8PT597110X687430LKGECATA';
 const certUrl = 'https://api.sandbox.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77';
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
-/** Headers PayPal would send for `body`, signed with our own key. */
+/** Headers PayPal would send for `body`, signed with our own key; each body has its own transmission id. */
 function signedHeaders(
   body: string,
   overrides: Record<string, string> = {},
   signedWebhookId = webhookId,
 ): Record<string, string> {
-  const transmissionId = '3f2e1d00-0b1c-11ef-9a3b-2b5c4d6e7f80';
+  const transmissionId = `3f2e1d00-0b1c-11ef-9a3b-${createHash('sha256').update(body).digest('hex').slice(0, 12)}`;
   const transmissionTime = '2024-05-06T07:08:09Z';
   const message = `${transmissionId}|${transmissionTime}|${signedWebhookId}|${crc32(utf8(body))}`;
   return {
@@ -181,8 +182,55 @@ function dispute(eventType: string, resource: Record<string, unknown> = {}) {
   );
 }
 
-function post(body: string, headers: Record<string, string>): Request {
-  return new Request('https://shop.example/webhooks/paypal', { method: 'POST', headers, body });
+function post(body: string | Uint8Array, headers: Record<string, string>): Request {
+  return new Request('https://shop.example/webhooks/paypal', {
+    method: 'POST',
+    headers,
+    body: body as BodyInit,
+  });
+}
+
+/**
+ * `bytes` with some of bits 0..4 of the bytes in [from, to) flipped so that its CRC-32 is `target`:
+ * CRC-32 is linear over GF(2), so this solves a linear system (Gaussian elimination). Bytes in
+ * 0x60..0x7f stay there, so a JSON string of them stays valid JSON.
+ */
+function forgeCrc32(bytes: Uint8Array, from: number, to: number, target: number): Uint8Array {
+  const base = crc32(bytes);
+  const flips: { pos: number; bit: number }[] = [];
+  for (let pos = from; pos < to; pos++) for (let bit = 0; bit < 5; bit++) flips.push({ pos, bit });
+  // Each basis row: the CRC-32 difference it makes, and which flips (a bit mask over `flips`) make it.
+  const basis: { delta: number; mask: bigint }[] = [];
+  flips.forEach(({ pos, bit }, i) => {
+    const flipped = bytes.slice();
+    flipped[pos]! ^= 1 << bit;
+    let delta = (crc32(flipped) ^ base) >>> 0;
+    let mask = 1n << BigInt(i);
+    for (const row of basis) {
+      if ((delta ^ row.delta) >>> 0 < delta) {
+        delta = (delta ^ row.delta) >>> 0;
+        mask ^= row.mask;
+      }
+    }
+    if (delta !== 0) {
+      basis.push({ delta, mask });
+      basis.sort((a, b) => b.delta - a.delta);
+    }
+  });
+  let need = (base ^ target) >>> 0;
+  let chosen = 0n;
+  for (const row of basis) {
+    if ((need ^ row.delta) >>> 0 < need) {
+      need = (need ^ row.delta) >>> 0;
+      chosen ^= row.mask;
+    }
+  }
+  if (need !== 0) throw new Error('no CRC-32 forgery in that range');
+  const forged = bytes.slice();
+  flips.forEach(({ pos, bit }, i) => {
+    if ((chosen >> BigInt(i)) & 1n) forged[pos]! ^= 1 << bit;
+  });
+  return forged;
 }
 
 describe('crc32', () => {
@@ -345,13 +393,24 @@ describe('verifyPayPalSignature', () => {
     await expect(verifyOwn({ getCertificate: serve(pem) })).rejects.toBeInstanceOf(WebhookVerificationError);
   });
 
-  it('a getCertificate that fails or returns nonsense is a WebhookVerificationError', async () => {
-    const offline = vi.fn(async () => {
-      throw new TypeError('fetch failed');
-    });
-    await expect(verifyOwn({ getCertificate: offline })).rejects.toBeInstanceOf(WebhookVerificationError);
-    const nonsense = vi.fn(async () => 42 as unknown as string);
-    await expect(verifyOwn({ getCertificate: nonsense })).rejects.toBeInstanceOf(WebhookVerificationError);
+  it('a getCertificate that throws is WEBHOOK_VERIFIER_UNAVAILABLE, not a verdict on the signature', async () => {
+    const cause = new TypeError('fetch failed');
+    const error = await rejection(
+      verifyOwn({
+        getCertificate: async () => {
+          throw cause;
+        },
+      }),
+    );
+    expect(error).toBeInstanceOf(WebhookVerificationError);
+    expect(error).toMatchObject({ code: 'WEBHOOK_VERIFIER_UNAVAILABLE', cause });
+    expect((error as Error).message).not.toContain(signedHeaders(body)['paypal-transmission-sig']);
+  });
+
+  it('a certificate that was fetched but is nonsense is WEBHOOK_UNAUTHORIZED', async () => {
+    const error = await rejection(verifyOwn({ getCertificate: async () => 42 as unknown as string }));
+    expect(error).toBeInstanceOf(WebhookVerificationError);
+    expect(error).toMatchObject({ code: 'WEBHOOK_UNAUTHORIZED' });
   });
 
   it('checks the transmission time only when now is given', async () => {
@@ -365,6 +424,14 @@ describe('verifyPayPalSignature', () => {
       verifyOwn({ now: new Date(sentAt.getTime() + 3_000_000), toleranceSeconds: 3600 }),
     ).resolves.toBeUndefined();
     await expect(verifyOwn({ now: new Date(Number.NaN) })).rejects.toBeInstanceOf(WebhookVerificationError);
+    for (const toleranceSeconds of [Number.NaN, -1, '300' as unknown as number]) {
+      await expect(verifyOwn({ now: sentAt, toleranceSeconds })).rejects.toMatchObject({
+        code: 'WEBHOOK_UNAUTHORIZED',
+      });
+    }
+    await expect(
+      verifyOwn({ now: new Date(0), toleranceSeconds: Number.POSITIVE_INFINITY }),
+    ).resolves.toBeUndefined();
   });
 
   it('never rejects with anything but WebhookVerificationError, and never leaks the signature', async () => {
@@ -630,6 +697,115 @@ describe('paypal() provider', () => {
     );
   });
 
+  it.each([
+    ['a string', '300'],
+    ['negative', -1],
+    ['NaN', Number.NaN],
+  ])('refuses toleranceSeconds %s at construction (it would fail every delivery)', (_, tolerance) => {
+    expect(() =>
+      paypal({ webhookId, verify: async () => true, toleranceSeconds: tolerance as number }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+  });
+
+  it('takes toleranceSeconds Infinity (no window)', async () => {
+    const provider = paypal({
+      webhookId,
+      verify: { getCertificate: serve(ownCertificate) },
+      toleranceSeconds: Number.POSITIVE_INFINITY,
+      clock: () => new Date('2034-05-06T07:08:09Z'),
+    });
+    await expect(provider.parse(post(body, signedHeaders(body)))).resolves.toMatchObject({ type: 'sale' });
+  });
+
+  it('refuses another body under a verified transmission id (CRC-32 is not a MAC)', async () => {
+    // 1. One genuine signed delivery, e.g. seen in a request log; PayPal retries it as is.
+    const genuine = JSON.stringify(captureCompleted());
+    const captured = signedHeaders(genuine);
+    const manager = new LicenseManager({
+      storage: memoryStorage(),
+      clock: fakeClock('2024-05-06T07:09:00Z'),
+      processTestPurchases: true,
+    });
+    const handle = createWebhookHandler({
+      provider: paypal({ webhookId, verify: { getCertificate: serve(ownCertificate) } }),
+      manager,
+    });
+    expect((await handle(post(genuine, captured))).status).toBe(200);
+    expect((await handle(post(genuine, captured))).status).toBe(200);
+
+    // 2. The attacker's own event (new event and capture ids, their email) with the genuine CRC-32.
+    const filler = '`'.repeat(16);
+    const template = JSON.stringify(
+      envelope(
+        'PAYMENT.CAPTURE.COMPLETED',
+        'capture',
+        {
+          ...(captureCompleted().resource as Record<string, unknown>),
+          id: 'CAPTURE-FORGED',
+          custom_id: 'product=pixel-forge&email=attacker%40evil.example',
+          note: filler,
+        },
+        'WH-FORGED-0002',
+      ),
+    );
+    const at = template.indexOf(filler);
+    const forged = forgeCrc32(utf8(template), at, at + filler.length, crc32(utf8(genuine)));
+    expect(crc32(forged)).toBe(crc32(utf8(genuine)));
+    expect(new TextDecoder('utf-8', { fatal: true }).decode(forged)).toContain('attacker%40evil.example');
+
+    // 3. Sent under the captured headers: the signature verifies, the transmission id does not.
+    const response = await handle(post(forged, captured));
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 401,
+      body: { error: 'unauthorized', code: 'WEBHOOK_UNAUTHORIZED' },
+    });
+    const licenses = [];
+    for await (const license of manager.findLicenses({ email: 'attacker@evil.example' }))
+      licenses.push(license);
+    expect(licenses).toEqual([]);
+  });
+
+  it('binds transmission ids with a custom verifier too, and only after it said yes', async () => {
+    const other = JSON.stringify(captureRefunded());
+    const provider = paypal({ webhookId, verify: async ({ payload }) => payload === body });
+    const headers = { 'content-type': 'application/json', 'paypal-transmission-id': 't-1' };
+    // An unverified request does not claim the id ...
+    await expect(provider.parse(post(other, headers))).rejects.toMatchObject({
+      code: 'WEBHOOK_UNAUTHORIZED',
+    });
+    await expect(provider.parse(post(body, headers))).resolves.toMatchObject({ type: 'sale' });
+    await expect(provider.parse(post(body, headers))).resolves.toMatchObject({ type: 'sale' });
+    // ... a verified one does: a verifier fooled by a matching CRC-32 is overruled.
+    const fooled = paypal({ webhookId, verify: async () => true });
+    await fooled.parse(post(body, headers));
+    await expect(fooled.parse(post(other, headers))).rejects.toMatchObject({ code: 'WEBHOOK_UNAUTHORIZED' });
+    await expect(
+      fooled.parse(post(other, { ...headers, 'paypal-transmission-id': 't-2' })),
+    ).resolves.toMatchObject({ type: 'refund' });
+  });
+
+  it('a certificate fetch outage is a 503 reported to onError, not a silent 401', async () => {
+    const errors: unknown[] = [];
+    const handle = createWebhookHandler({
+      provider: paypal({
+        webhookId,
+        verify: {
+          getCertificate: async () => {
+            throw new TypeError('fetch failed: ECONNRESET');
+          },
+        },
+      }),
+      manager: new LicenseManager({ storage: memoryStorage(), clock: fakeClock('2024-05-06T07:09:00Z') }),
+      onError: (error) => errors.push(error),
+    });
+    const response = await handle(post(body, signedHeaders(body)));
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 503,
+      body: { error: 'temporarily unavailable' },
+    });
+    expect(errors).toEqual([expect.objectContaining({ code: 'WEBHOOK_VERIFIER_UNAVAILABLE' })]);
+  });
+
   it('end to end: sale then refund through the handler (sandbox events are test purchases)', async () => {
     const manager = new LicenseManager({
       storage: memoryStorage(),
@@ -651,5 +827,31 @@ describe('paypal() provider', () => {
       action: 'revoked',
       licenseKey,
     });
+  });
+});
+
+describe('transmissionGuard', () => {
+  const a = utf8('body a');
+  const b = utf8('body b');
+
+  it('passes a new id and the same body again, refuses the id with another body', async () => {
+    const admit = transmissionGuard();
+    await admit('t-1', a);
+    await admit('t-1', a);
+    await admit('t-2', b);
+    const error = await rejection(admit('t-1', b));
+    expect(error).toBeInstanceOf(WebhookVerificationError);
+    expect(error).toMatchObject({ code: 'WEBHOOK_UNAUTHORIZED' });
+    expect((error as Error).message).not.toContain('t-1');
+  });
+
+  it('remembers the last 10,000 transmission ids, forgetting the oldest first', async () => {
+    const admit = transmissionGuard();
+    expect(rememberedTransmissions).toBe(10_000);
+    for (let i = 0; i < rememberedTransmissions; i++) await admit(`t-${i}`, a);
+    await expect(admit('t-0', b)).rejects.toBeInstanceOf(WebhookVerificationError);
+    await admit('t-new', a); // evicts t-0
+    await expect(admit('t-0', b)).resolves.toBeUndefined(); // evicts t-1
+    await expect(admit('t-2', b)).rejects.toBeInstanceOf(WebhookVerificationError);
   });
 });

@@ -177,6 +177,16 @@ describe('verifyStripeSignature', () => {
     ).resolves.toBeUndefined();
   });
 
+  it('allows 300 s of clock skew into the future even with a smaller tolerance', async () => {
+    await expect(
+      verify({ header: header(body, nowSeconds + 300), toleranceSeconds: 10 }),
+    ).resolves.toBeUndefined();
+    const ahead = await rejection(verify({ header: header(body, nowSeconds + 301), toleranceSeconds: 10 }));
+    expect(ahead.code).toBe('WEBHOOK_TIMESTAMP_OUT_OF_RANGE');
+    const old = await rejection(verify({ header: header(body, nowSeconds - 11), toleranceSeconds: 10 }));
+    expect(old.code).toBe('WEBHOOK_TIMESTAMP_OUT_OF_RANGE');
+  });
+
   it('reports a bad signature on a stale timestamp as unauthorized, not as a clock problem', async () => {
     const t = nowSeconds - 1000;
     const error = await rejection(verify({ header: `t=${t},v1=${sign(body, t, 'whsec_other')}` }));
@@ -530,5 +540,25 @@ describe('stripe() provider', () => {
     expect(() => stripe({ signingSecret: '' })).toThrow(/signingSecret/);
     expect(() => stripe({ signingSecret: [] })).toThrow(/signingSecret/);
     expect(() => stripe({ signingSecret: `${secret}\n` })).toThrow(/whitespace/);
+  });
+
+  it.each([
+    ['a string', '300'],
+    ['negative', -1],
+    ['NaN', Number.NaN],
+  ])('refuses toleranceSeconds %s at construction (it would fail every delivery)', (_, tolerance) => {
+    expect(() => stripe({ signingSecret: secret, toleranceSeconds: tolerance as number })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
+  });
+
+  it('takes toleranceSeconds Infinity (no timestamp check)', async () => {
+    const lenient = stripe({
+      signingSecret: secret,
+      toleranceSeconds: Number.POSITIVE_INFINITY,
+      clock: () => now,
+    });
+    const body = JSON.stringify(stripeEvent('checkout.session.completed', session()));
+    expect((await lenient.parse(request(body, header(body, 1))))?.type).toBe('sale');
   });
 });

@@ -2,6 +2,7 @@ import { type Clock, systemClock } from '../../domain/clock.js';
 import { normalizePaddleEvent, paddleCustomerToResolve } from '../../normalizers/paddle.js';
 import { configuredSecrets } from '../_hmac-signature.js';
 import { readVerifiedJson } from '../_read-json.js';
+import { configuredTolerance } from '../_tolerance.js';
 import { verifyPaddleSignature } from '../paddle-signature.js';
 import type { WebhookProvider } from '../provider.js';
 
@@ -15,7 +16,11 @@ export interface PaddleCustomer {
 export interface PaddleProviderOptions {
   /** The notification destination's secret key (`pdl_ntfset_…`), or several while rotating. */
   secret: string | readonly string[];
-  /** How many seconds the signature timestamp may be off, either way. Default 5, as Paddle's SDKs. */
+  /**
+   * How many seconds old the signature timestamp may be. Default 5, as Paddle's SDKs; a timestamp in
+   * the future may be up to 300 s ahead (clock skew), or this much when larger. `Infinity` turns the
+   * check off. Anything else but a number of seconds, 0 or more, is `INVALID_INPUT` at construction.
+   */
   toleranceSeconds?: number;
   /**
    * Looks up a customer's email and name (Paddle transactions carry only `customer_id`), e.g. with
@@ -34,10 +39,12 @@ export interface PaddleProviderOptions {
  * `Paddle-Signature` verified over those exact bytes before anything is parsed, the buyer resolved
  * when a sale or renewal needs an email, then the JSON is normalized with {@link normalizePaddleEvent}.
  * Rejects with `WebhookVerificationError` (401) or `NormalizationError` (400, a body that is not JSON
- * included). Throws `INVALID_INPUT` at once when `secret` is missing or has surrounding whitespace.
+ * included). Throws `INVALID_INPUT` at once when `secret` is missing or has surrounding whitespace, or
+ * `toleranceSeconds` is not a number of seconds, 0 or more.
  */
 export function paddle(options: PaddleProviderOptions): WebhookProvider {
-  const { secret, toleranceSeconds, resolveCustomer, sandbox = false, clock = systemClock } = options;
+  const { secret, resolveCustomer, sandbox = false, clock = systemClock } = options;
+  const toleranceSeconds = configuredTolerance(options.toleranceSeconds, 'paddle');
   const secrets = configuredSecrets(
     secret,
     'paddle() needs secret, the notification secret key',

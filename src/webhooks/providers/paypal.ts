@@ -3,6 +3,8 @@ import { LicenseKitError, WebhookVerificationError } from '../../domain/errors.j
 import type { PurchaseEvent } from '../../domain/purchase.js';
 import { normalizePayPalEvent } from '../../normalizers/paypal.js';
 import { readVerifiedJson } from '../_read-json.js';
+import { configuredTolerance } from '../_tolerance.js';
+import { transmissionGuard } from '../_transmission-guard.js';
 import { verifyPayPalSignature } from '../paypal-signature.js';
 import type { WebhookProvider } from '../provider.js';
 
@@ -33,7 +35,10 @@ export interface PayPalProviderOptions {
   verify: { getCertificate: (url: string) => Promise<string> } | PayPalVerifier;
   /**
    * Offline scheme only: reject transmissions whose `PAYPAL-TRANSMISSION-TIME` is further than this
-   * from now. Off by default: PayPal defines no window, and a replayed event is a duplicate anyway.
+   * from now, either way. Off by default: PayPal defines no window, and whether its retries keep the
+   * original transmission time is not documented, so a window could refuse genuine retries. It
+   * narrows how long a captured signature can be reused under another body (see {@link paypal}).
+   * Anything else but a number of seconds, 0 or more, is `INVALID_INPUT` at construction.
    */
   toleranceSeconds?: number;
   /** Where the time check reads the time. Default: the system clock. */
@@ -43,11 +48,19 @@ export interface PayPalProviderOptions {
 /**
  * The PayPal provider: reads the raw body once, verifies it (before any parsing), then parses the
  * JSON and normalizes it with {@link normalizePayPalEvent}. A bad or missing signature is a
- * `WebhookVerificationError` (401); a body that is not a JSON event is a `NormalizationError` (400).
- * A missing `webhookId` or `verify` is `INVALID_INPUT` at construction.
+ * `WebhookVerificationError` (401); a certificate that cannot be fetched is one with code
+ * `WEBHOOK_VERIFIER_UNAVAILABLE` (503); a body that is not a JSON event is a `NormalizationError`
+ * (400). A missing `webhookId` or `verify`, or a bad `toleranceSeconds`, is `INVALID_INPUT` at
+ * construction.
+ *
+ * PayPal's signature covers the body only through its CRC-32, which anyone can match with another
+ * body, so a captured signature could carry a forged event. After a delivery verifies (either way),
+ * the provider remembers its `PAYPAL-TRANSMISSION-ID` with the SHA-256 of the body (the last 10,000
+ * transmissions) and rejects that id with any other body (401); the same body again is a retry and
+ * passes. This covers only what this provider instance has seen since the process started.
  */
 export function paypal(options: PayPalProviderOptions): WebhookProvider {
-  const { webhookId, verify, toleranceSeconds, clock = systemClock } = options;
+  const { webhookId, verify, clock = systemClock } = options;
   if (typeof webhookId !== 'string' || webhookId.trim() === '') {
     throw new LicenseKitError(
       'INVALID_INPUT',
@@ -57,8 +70,10 @@ export function paypal(options: PayPalProviderOptions): WebhookProvider {
   if (typeof verify !== 'function' && typeof verify?.getCertificate !== 'function') {
     throw new LicenseKitError('INVALID_INPUT', 'paypal(): verify must be { getCertificate } or a function');
   }
-  /** Resolves when `body`, delivered with `headers`, is authentic; see `verify`. */
-  const authenticate = async (body: Uint8Array, headers: Headers): Promise<void> => {
+  const toleranceSeconds = configuredTolerance(options.toleranceSeconds, 'paypal');
+  const admit = transmissionGuard();
+  /** Resolves when `body`, delivered with `headers`, is authentic (see `verify`). */
+  const verifySignature = async (body: Uint8Array, headers: Headers): Promise<void> => {
     if (typeof verify === 'function') {
       const payload = new TextDecoder().decode(body);
       if (!(await verify({ payload, headers, webhookId }))) {
@@ -76,6 +91,15 @@ export function paypal(options: PayPalProviderOptions): WebhookProvider {
       getCertificate: (url) => verify.getCertificate(url),
       ...(toleranceSeconds === undefined ? {} : { now: clock(), toleranceSeconds }),
     });
+  };
+  /**
+   * {@link verifySignature}, then the transmission id bound to this body. A custom verifier may
+   * accept a request without a transmission id (PayPal's API would not): it is then not remembered.
+   */
+  const authenticate = async (body: Uint8Array, headers: Headers): Promise<void> => {
+    await verifySignature(body, headers);
+    const transmissionId = headers.get('paypal-transmission-id');
+    if (transmissionId !== null) await admit(transmissionId, body);
   };
   return {
     id: 'paypal',

@@ -7,6 +7,7 @@ import {
 } from '../../normalizers/stripe.js';
 import { configuredSecrets } from '../_hmac-signature.js';
 import { readVerifiedJson } from '../_read-json.js';
+import { configuredTolerance } from '../_tolerance.js';
 import type { WebhookProvider } from '../provider.js';
 import { verifyStripeSignature } from '../stripe-signature.js';
 
@@ -14,7 +15,11 @@ import { verifyStripeSignature } from '../stripe-signature.js';
 export interface StripeProviderOptions {
   /** The endpoint's signing secret (`whsec_…`), or several while one is rolled: any may match. */
   signingSecret: string | readonly string[];
-  /** How many seconds the signature timestamp may be off, either way. Default 300. */
+  /**
+   * How many seconds old the signature timestamp may be (and in the future, at least 300 s for
+   * clock skew). Default 300; `Infinity` turns the check off. Anything else but a number of seconds,
+   * 0 or more, is `INVALID_INPUT` at construction.
+   */
   toleranceSeconds?: number;
   /** The product of Checkout Sessions without `metadata.product_id` (see `normalizeStripeEvent`). */
   productId?: StripeNormalizeOptions['productId'];
@@ -38,10 +43,12 @@ export interface StripeProviderOptions {
  * a refunded or disputed payment resolved when `resolveSubscription` is given, then the JSON is
  * normalized with {@link normalizeStripeEvent}. Rejects with `WebhookVerificationError` (401) or
  * `NormalizationError` (400, a body that is not JSON included). Throws `INVALID_INPUT` at once when
- * `signingSecret` is missing or has surrounding whitespace (a pasted newline would fail every delivery).
+ * `signingSecret` is missing or has surrounding whitespace (a pasted newline would fail every delivery),
+ * or `toleranceSeconds` is not a number of seconds, 0 or more.
  */
 export function stripe(options: StripeProviderOptions): WebhookProvider {
-  const { signingSecret, toleranceSeconds, productId, resolveSubscription, clock = systemClock } = options;
+  const { signingSecret, productId, resolveSubscription, clock = systemClock } = options;
+  const toleranceSeconds = configuredTolerance(options.toleranceSeconds, 'stripe');
   const secrets = configuredSecrets(
     signingSecret,
     'stripe() needs signingSecret, the endpoint secret (whsec_…)',
