@@ -8,6 +8,13 @@ export const isoTimestamp = z
   .string()
   .regex(isoTimestampPattern, 'expected an ISO-8601 UTC timestamp ending in Z');
 
+/**
+ * One email address as stores send it: one `@`, no spaces or line breaks, no `,` `;` `<` `>` that
+ * would make it a list or a display name. An address that passes can be a mail recipient as is, so
+ * a buyer cannot add recipients or mail headers through it.
+ */
+export const emailAddressPattern = /^[^\s@,;<>]+@[^\s@,;<>]+$/;
+
 /** The most characters (code points) of an id-like string. */
 export const shortTextMax = 256;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseWith } from './_parse.js';
-import { isoTimestamp, longText, nonEmpty, shortText } from './_schema-parts.js';
+import { emailAddressPattern, isoTimestamp, longText, nonEmpty, shortText } from './_schema-parts.js';
 
 /** Every kind of purchase event a store can send, after normalization. */
 export type PurchaseEventType =
@@ -37,7 +37,7 @@ export interface Purchase {
   source: string;
   /** The store's id for the sale, stable across all of that sale's later events. */
   saleId: string;
-  /** Trimmed and lower-cased. */
+  /** Trimmed and lower-cased; one address, or empty when the store sent none. */
   email: string;
   customerName: string;
   customerId: string | null;
@@ -75,10 +75,12 @@ export interface PurchaseEvent {
 export const purchaseSchema: z.ZodType<Purchase> = z.strictObject({
   source: nonEmpty,
   saleId: nonEmpty,
-  email: shortText.refine(
-    (value) => value === value.trim().toLowerCase(),
-    'email must be trimmed and lower-case',
-  ),
+  email: shortText
+    .refine((value) => value === value.trim().toLowerCase(), 'email must be trimmed and lower-case')
+    .refine(
+      (value) => value === '' || emailAddressPattern.test(value),
+      'email must be one address (or empty when the store sent none)',
+    ),
   customerName: longText,
   customerId: shortText.nullable(),
   productId: nonEmpty,

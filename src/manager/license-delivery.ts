@@ -1,4 +1,5 @@
 import type { PurchaseAuditLog } from '../audit/purchase-audit-log.js';
+import { emailAddressPattern } from '../domain/_schema-parts.js';
 import type { Clock } from '../domain/clock.js';
 import { LicenseKitError } from '../domain/errors.js';
 import type { License } from '../domain/license.js';
@@ -75,13 +76,14 @@ export class LicenseDelivery {
       return claimed ? { ...latest, deliveredAt: at } : latest;
     });
     if (current === null || !claimed) return current ?? license;
-    const email = template({
-      license: current,
-      productName: purchase?.productName || current.productId,
-      purchase,
-    });
     try {
-      await mailer!.send({ to: current.email, ...email, ...singleLineHeaders(email) });
+      // Inside the claim's try: a template that throws releases the claim like a failed send.
+      const email = template({
+        license: current,
+        productName: purchase?.productName || current.productId,
+        purchase,
+      });
+      await mailer!.send({ to: recipient(current), ...email, ...singleLineHeaders(email) });
     } catch (error) {
       const released = await licenses.update(current.key, (latest) =>
         latest.deliveredAt === at ? { ...latest, deliveredAt: license.deliveredAt } : latest,
@@ -94,12 +96,22 @@ export class LicenseDelivery {
   }
 }
 
+/**
+ * The license's email as a recipient. Purchases from stores are checked to hold one address, but a
+ * license imported or stored by other means may not: one that would add recipients or headers is
+ * refused (the send fails as with a mailer error) rather than passed to the mailer.
+ */
+function recipient(license: License): string {
+  if (emailAddressPattern.test(license.email)) return license.email;
+  throw new LicenseKitError('INVALID_INPUT', 'the license email is not one email address');
+}
+
 /** A failure reason safe to store: the error's name and code, never its message (it may hold credentials). */
 function describeFailure(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return 'the mailer rejected';
+  if (typeof error !== 'object' || error === null) return 'the email was not sent';
   const { name, code } = error as { name?: unknown; code?: unknown };
   return [
-    'the mailer rejected',
+    'the email was not sent',
     typeof name === 'string' ? name : null,
     typeof code === 'string' ? code : null,
   ]

@@ -229,16 +229,31 @@ export class LicenseManager {
     });
   }
 
-  /** Sends the license email again (even if it was sent before). */
+  /**
+   * Sends the license email again (even if it was sent before), with the sale's purchase as the
+   * first email had it (product name included), read from the log's `sale` record of the license.
+   */
   async resendLicenseEmail(key: string, options: ActorOption = {}): Promise<License> {
     const license = await this.#existing(key);
-    return this.#delivery.resend(license, null, options.actor ?? 'admin');
+    return this.#delivery.resend(license, await this.#salePurchase(license), options.actor ?? 'admin');
   }
 
   /** Closes the storage (flushing anything written behind). */
   async close(): Promise<void> {
     await this.#storage.licenses.close();
     await this.#storage.purchases.close();
+  }
+
+  /** The purchase of the license's sale, from its first `sale` record; `null` for a license without one. */
+  async #salePurchase(license: License): Promise<Purchase | null> {
+    const sales = this.audit.query({
+      kind: 'purchase',
+      type: 'sale',
+      licenseKey: license.key,
+      includeTest: true,
+    });
+    for await (const record of sales) if (record.kind === 'purchase') return record.event.purchase;
+    return null;
   }
 
   #newLicense(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddressPattern } from '../domain/_schema-parts.js';
 import type { PurchaseEvent, PurchaseEventType } from '../domain/purchase.js';
 import { storeTimestamp } from './_iso-utc.js';
 import { normalizeWith, type SafeNormalizeResult, safeVariant } from './_normalize.js';
@@ -36,11 +37,7 @@ const flag = z
   .string()
   .optional()
   .transform((value) => value === 'true');
-const email = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[^\s@]+@[^\s@]+$/, 'expected an email address');
+const email = z.string().trim().toLowerCase().regex(emailAddressPattern, 'expected one email address');
 
 const saleSchema = z.looseObject({
   sale_id: required,

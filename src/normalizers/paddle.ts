@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddressPattern } from '../domain/_schema-parts.js';
 import { NormalizationError } from '../domain/errors.js';
 import {
   type Purchase,
@@ -128,6 +129,17 @@ function toEvent(
   fields: Fields,
 ): PurchaseEvent {
   const occurredAt = envelope.occurred_at;
+  const email = (options.customerEmail ?? buyer?.email ?? '').trim().toLowerCase();
+  if (email !== '' && !emailAddressPattern.test(email)) {
+    throw new NormalizationError('NORMALIZATION_FAILED', 'the Paddle buyer email is not one address', {
+      issues: [
+        {
+          path: options.customerEmail === undefined ? 'data.custom_data.email' : 'customerEmail',
+          message: 'expected one email address',
+        },
+      ],
+    });
+  }
   const purchase: Purchase = {
     source: 'paddle',
     customerName: options.customerName ?? buyer?.name ?? '',
@@ -141,7 +153,7 @@ function toEvent(
     subscriptionId: null,
     sourceLicenseKey: null,
     ...fields,
-    email: (options.customerEmail ?? buyer?.email ?? '').trim().toLowerCase(),
+    email,
     currency: fields.currency.toUpperCase(),
   };
   return { type, eventId: envelope.event_id, occurredAt, purchase };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddressPattern } from '../domain/_schema-parts.js';
 import { parseDecimalToMinorUnits } from '../domain/currency.js';
 import { NormalizationError } from '../domain/errors.js';
 import type { Purchase, PurchaseEvent, PurchaseEventType } from '../domain/purchase.js';
@@ -175,7 +176,7 @@ function purchaseOf(event: Envelope, parts: PurchaseParts): Purchase {
   const productId = custom.get('product')?.trim();
   if (!productId) fail(parts.custom.path, 'expected product=<product id> in the order’s custom_id');
   const email = (custom.get('email') ?? parts.email ?? '').trim().toLowerCase();
-  if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+  if (!emailAddressPattern.test(email)) {
     fail(
       parts.custom.path,
       'expected email=<buyer email> in the order’s custom_id (PayPal sends no buyer email)',

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type AuditRecord,
+  defaultLicenseEmailTemplate,
   escapeHtml,
   isLicenseKitError,
   type License,
@@ -13,7 +14,7 @@ import {
   type Storage,
 } from '../../src/index.js';
 import { fileStorage } from '../../src/node.js';
-import { fakeClock, purchaseEventFixture } from '../../src/testing.js';
+import { fakeClock, licenseFixture, purchaseEventFixture } from '../../src/testing.js';
 import { actions, setup, storageKinds } from '../helpers/manager-setup.js';
 import { closeStorage, collect } from '../helpers/storage.js';
 import { TempDirs } from '../helpers/temp-dir.js';
@@ -87,7 +88,7 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
     const stored = (failure as MailDeliveryError).license;
     expect(stored).toMatchObject({ purchaseId: sale.purchase.saleId, deliveredAt: null });
     expect(await licenses()).toEqual([stored]);
-    expect(actions(await records())).toContain('email_failed:the mailer rejected: Error:gumroad');
+    expect(actions(await records())).toContain('email_failed:the email was not sent: Error:gumroad');
 
     const retries = await Promise.all([manager.handlePurchaseEvent(sale), manager.handlePurchaseEvent(sale)]);
     expect(retries.map((r) => r.action)).toEqual(['duplicate', 'duplicate']);
@@ -205,6 +206,52 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
     const [sent] = mailer.sent;
     for (const header of [sent!.subject, sent!.from, sent!.replyTo]) expect(header).not.toMatch(/[\r\n]/);
     expect(sent!.subject).toContain('Your key');
+  });
+
+  it('a template that throws leaves the license undelivered and records email_failed; the retry sends it', async () => {
+    let calls = 0;
+    const { manager, mailer, records, licenses } = setup(kind, {
+      emailTemplate: (context) => {
+        calls += 1;
+        if (calls === 1) throw new Error('template bug');
+        return defaultLicenseEmailTemplate(context);
+      },
+    });
+    const sale = purchaseEventFixture();
+    await expect(manager.handlePurchaseEvent(sale)).rejects.toSatisfy((e) =>
+      isLicenseKitError(e, 'MAIL_FAILED'),
+    );
+    expect((await licenses())[0]?.deliveredAt).toBeNull();
+    expect(actions(await records())).toContain('email_failed:the email was not sent: Error:gumroad');
+    expect((await manager.handlePurchaseEvent(sale)).action).toBe('duplicate');
+    expect(mailer.sent).toHaveLength(1);
+    expect((await licenses())[0]?.deliveredAt).not.toBeNull();
+  });
+
+  it('a license whose email is not one address is never handed to the mailer', async () => {
+    const { manager, mailer, storage, records } = setup(kind);
+    for (const email of ['a@example.com\r\nbcc: all@evil.example', 'a@example.com, victim@example.org']) {
+      const { license } = await storage.licenses.insert(licenseFixture({ email, deliveredAt: null }));
+      const failure = await manager.resendLicenseEmail(license.key).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(MailDeliveryError);
+      expect((await manager.getLicense(license.key))?.deliveredAt).toBeNull();
+    }
+    expect(mailer.sent).toEqual([]);
+    expect(actions(await records())).toEqual([
+      'email_failed:the email was not sent: LicenseKitError: INVALID_INPUT:admin',
+      'email_failed:the email was not sent: LicenseKitError: INVALID_INPUT:admin',
+    ]);
+  });
+
+  it('resendLicenseEmail names the product as the sale’s email did', async () => {
+    const { manager, mailer } = setup(kind);
+    const sale = purchaseEventFixture({ purchase: { productId: 'iw', productName: 'Image Weaver Pro' } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    await manager.resendLicenseEmail(license!.key);
+    expect(mailer.sent.map((sent) => sent.subject)).toEqual([
+      'Your license key for Image Weaver Pro',
+      'Your license key for Image Weaver Pro',
+    ]);
   });
 
   it('without a mailer nothing is sent and deliveredAt stays null', async () => {
