@@ -9,6 +9,7 @@ import { LicenseKitError } from '../domain/errors.js';
 import type { PurchaseEvent } from '../domain/purchase.js';
 import { newRecordId } from '../domain/record-id.js';
 import type { AuditFilter, Storage } from '../ports/storage.js';
+import { parseTimeBound } from './_time-bound.js';
 import { type CsvExportOptions, csvStream, resolveCsvColumns } from './csv-export.js';
 import { computePurchaseStats, type PurchaseStats, type PurchaseStatsFilter } from './purchase-stats.js';
 
@@ -61,10 +62,15 @@ export class PurchaseAuditLog {
     this.#clock = options.clock ?? systemClock;
   }
 
-  /** Every record matching `filter`, in append order (test purchases only with `includeTest`). */
+  /**
+   * Every record matching `filter`, in append order (test purchases only with `includeTest`).
+   * `since`/`until` are compared as instants, inclusive: `2025-12-01T00:00:00Z` includes a record
+   * stamped `2025-12-01T00:00:00.000Z`. Throws `INVALID_INPUT` at once for a bound that is not an
+   * ISO-8601 UTC timestamp ending in `Z`.
+   */
   query(filter: AuditQuery = {}): AsyncIterable<AuditRecord> {
     const { includeTest = false, ...storageFilter } = filter;
-    return this.#scan(storageFilter, includeTest);
+    return this.#scan(withCanonicalBounds(storageFilter), includeTest);
   }
 
   /** The purchase records of one store (`purchase.source`), in append order. */
@@ -162,6 +168,20 @@ export class PurchaseAuditLog {
       if (record.kind === 'purchase') yield record;
     }
   }
+}
+
+/**
+ * `filter` with its time bounds in the form `recordedAt` is stored in (`toISOString()`, with
+ * milliseconds), so that storage adapters, which compare the strings, compare instants.
+ */
+function withCanonicalBounds(filter: AuditFilter): AuditFilter {
+  const since = parseTimeBound(filter.since, 'since');
+  const until = parseTimeBound(filter.until, 'until');
+  if (since === undefined && until === undefined) return filter;
+  const bounded = { ...filter };
+  if (since !== undefined) bounded.since = new Date(since).toISOString();
+  if (until !== undefined) bounded.until = new Date(until).toISOString();
+  return bounded;
 }
 
 function saleKey(event: PurchaseEvent): string {

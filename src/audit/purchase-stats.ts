@@ -1,7 +1,7 @@
-import { isoTimestamp } from '../domain/_schema-parts.js';
 import type { AuditRecord } from '../domain/audit-record.js';
 import { LicenseKitError } from '../domain/errors.js';
 import type { PurchaseEvent } from '../domain/purchase.js';
+import { parseTimeBound } from './_time-bound.js';
 
 /** Filters of `PurchaseAuditLog.getPurchaseStats`; every given field must match. */
 export interface PurchaseStatsFilter {
@@ -87,14 +87,6 @@ interface ProductTotals {
 const payments = new Set(['sale', 'renewal']);
 const refunds = new Set(['refund', 'partial_refund', 'dispute_lost']);
 
-function timeBound(value: string | undefined, name: string, unbounded: number): number {
-  if (value === undefined) return unbounded;
-  if (!isoTimestamp.safeParse(value).success) {
-    throw new LicenseKitError('INVALID_INPUT', `${name} must be an ISO-8601 UTC timestamp ending in Z`);
-  }
-  return Date.parse(value);
-}
-
 function entry<T>(map: Map<string, T>, key: string, create: () => T): T {
   let value = map.get(key);
   if (value === undefined) {
@@ -136,8 +128,8 @@ export async function computePurchaseStats(
   records: AsyncIterable<AuditRecord>,
   filter: PurchaseStatsFilter = {},
 ): Promise<PurchaseStats> {
-  const since = timeBound(filter.since, 'since', Number.NEGATIVE_INFINITY);
-  const until = timeBound(filter.until, 'until', Number.POSITIVE_INFINITY);
+  const since = parseTimeBound(filter.since, 'since') ?? Number.NEGATIVE_INFINITY;
+  const until = parseTimeBound(filter.until, 'until') ?? Number.POSITIVE_INFINITY;
   const top = filter.topProducts ?? 10;
   if (!Number.isInteger(top) || top < 0) {
     throw new LicenseKitError('INVALID_INPUT', 'topProducts must be a non-negative integer');

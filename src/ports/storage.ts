@@ -78,9 +78,13 @@ export interface AuditFilter {
   email?: string;
   /** Purchase records: the product id. */
   productId?: string;
-  /** Records whose `recordedAt` is at or after this ISO timestamp. */
+  /**
+   * Records whose `recordedAt` is at or after this ISO timestamp, given in the form `recordedAt`
+   * has (`Date.prototype.toISOString()`, with milliseconds), so adapters may compare the strings.
+   * `PurchaseAuditLog` passes its bounds in this form.
+   */
   since?: string;
-  /** Records whose `recordedAt` is at or before this ISO timestamp. */
+  /** Records whose `recordedAt` is at or before this ISO timestamp (in the form of `since`). */
   until?: string;
 }
 

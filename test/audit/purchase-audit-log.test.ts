@@ -143,6 +143,21 @@ describe.each(storages)('PurchaseAuditLog queries on %s', (_name, open) => {
     expect(await collect(audit.query({ until: '2024-01-01T00:03:00.000Z' }))).not.toContainEqual(testSale);
   });
 
+  it('query() bounds are inclusive instants, whatever their precision', async () => {
+    const { audit, records } = await setUp();
+    // records[1] is recorded at 2024-01-01T00:02:00.000Z.
+    const at = records[1]!.recordedAt;
+    expect(at).toBe('2024-01-01T00:02:00.000Z');
+    const between = (since: string, until: string) =>
+      collect(audit.query({ since, until, includeTest: true }));
+    expect(await between('2024-01-01T00:02:00Z', '2024-01-01T00:02:00Z')).toEqual([records[1]]);
+    expect(await between('2024-01-01T00:01:59.999Z', '2024-01-01T00:02:00.000Z')).toEqual([records[1]]);
+    expect(await between('2024-01-01T00:02:00.001Z', '2024-01-01T00:02:59Z')).toEqual([]);
+    for (const since of ['yesterday', '2024-01-01T00:02:00', '2024-01-01T00:02:00+01:00']) {
+      expect(() => audit.query({ since })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    }
+  });
+
   it('getPurchasesBySource returns that store’s purchase records only', async () => {
     const { audit, records } = await setUp();
     const gumroad = records.filter(
