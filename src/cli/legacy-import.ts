@@ -20,21 +20,26 @@
  *   (`product_id`), else `--product` (default `unknown-product`), with a note.
  * - email and customer_name: the license's, else that purchase line's; email trimmed and lower-cased.
  * - createdAt: `created_date`, else the purchase line's date, else the time of the import (noted).
- * - expiresAt: `expiry_date`; `null` or absent is perpetual. A value that is not a date is skipped:
- *   any guess would give away or take away access.
+ * - expiresAt: `expiry_date`; `null` is perpetual (LEGACY.md: "null = lifetime"). Absent or blank
+ *   (`""`) is perpetual too, with a note: LEGACY.md does not say, and a Python server most likely
+ *   tested it as falsy, like `None`. Any other value that is not a date is skipped: a guess would
+ *   give away or take away access.
  * - status: `is_active: false` → `revoked`, reason `legacy-inactive`, with a `revoked` audit record
- *   (actor `import-legacy`). Anything else → `active`. A refund does not change the status: the
- *   legacy system did not revoke on refund; the summary names active licenses of refunded sales.
+ *   (actor `import-legacy`). `true` → `active`; anything else (absent, `null`, not a boolean) →
+ *   `active` with a note. A refund does not change the status: the legacy system did not revoke on
+ *   refund; the summary names active licenses of refunded sales.
  * - seats and devices: the legacy system bound one machine per key, so `maxDevices` is 1.
  *   `hardware_id` set → that device (name `device_name`), activated at `createdAt` (the legacy
  *   files do not say when), last seen at `last_validation` (else `createdAt`). Kept on revoked
  *   licenses too, so a reinstated license still knows its machine.
  * - telemetry: `last_validation` → `lastValidatedAt`, `validation_count` → `validationCount`.
- * - purchaseSource/purchaseId: `purchase_source` (lower-cased; `legacy` if absent) and `purchase_id`,
- *   so a later refund or dispute webhook for that sale finds the license, and a second import
- *   inserts nothing (inserts are idempotent on that pair). Without a `purchase_id` the pair is
- *   (`legacy`, key). A second license of one sale (the legacy server made one per webhook retry)
- *   gets purchaseId `<purchase_id>#<key>`, so no customer's key is lost.
+ * - purchaseSource/purchaseId: `purchase_source` (lower-cased; else the purchase line's `source`,
+ *   else `legacy`) and `purchase_id`, so a later refund or dispute webhook for that sale finds the
+ *   license, and a second import inserts nothing (inserts are idempotent on that pair). Without a
+ *   `purchase_id` the sale is the one the purchase line names (its `source`, else `purchase_source`,
+ *   and its `sale_id`), noted; without that too the pair is (`legacy`, key), noted, and no store
+ *   event will find the license. A second license of one sale (the legacy server made one per
+ *   webhook retry) gets purchaseId `<purchase_id>#<key>`, so no customer's key is lost.
  * - subscriptionId: the purchase line's `subscription_id`, so renewals and cancellations find it.
  * - deliveredAt: `createdAt`: the legacy system emailed the key when it made it, and a retried
  *   store event must not email it again.
@@ -91,6 +96,7 @@ export interface LegacyMappingOptions {
 export interface KeyHint {
   productId: string | null;
   source: string | null;
+  saleId: string | null;
   purchasedAt: string | null;
   email: string | null;
   customerName: string | null;
@@ -120,6 +126,7 @@ export function keyHint(line: LegacyObject): [string, KeyHint] | null {
     {
       productId: text(line.product_id),
       source: text(line.source)?.toLowerCase() ?? null,
+      saleId: text(line.sale_id),
       purchasedAt: legacyDate(line.purchase_date) ?? legacyDate(line.timestamp),
       email: text(line.email)?.toLowerCase() ?? null,
       customerName: text(line.customer_name),
@@ -144,6 +151,9 @@ export function mapLegacyLicense(
   if (!isMissing(fields.expiry_date) && expiresAt === null) {
     return { ok: false, reason: `expiry_date ${shown(fields.expiry_date)} is not a date` };
   }
+  if (fields.expiry_date !== null && isMissing(fields.expiry_date)) {
+    notes.push('no expiry_date (absent or blank): imported as perpetual, as null is');
+  }
   let createdAt = legacyDate(fields.created_date) ?? hint?.purchasedAt ?? null;
   if (createdAt === null) {
     notes.push('no readable created_date: created at the time of the import');
@@ -155,13 +165,15 @@ export function mapLegacyLicense(
     productId = options.productId;
   }
   const active = flag(fields.is_active);
-  if (active === null && !isMissing(fields.is_active)) {
-    notes.push(`is_active ${shown(fields.is_active)} is not a boolean: imported as active`);
+  if (active === null) {
+    const what =
+      fields.is_active === undefined
+        ? 'no is_active'
+        : `is_active ${shown(fields.is_active)} is not a boolean`;
+    notes.push(`${what}: imported as active`);
   }
   const lastValidatedAt = legacyDate(fields.last_validation);
   const hardwareId = text(fields.hardware_id);
-  const purchaseId = text(fields.purchase_id);
-  const source = text(fields.purchase_source)?.toLowerCase() ?? hint?.source ?? 'legacy';
   return {
     ok: true,
     notes,
@@ -188,12 +200,34 @@ export function mapLegacyLicense(
             ],
       lastValidatedAt,
       validationCount: count(fields.validation_count) ?? 0,
-      purchaseSource: purchaseId === null ? 'legacy' : source,
-      purchaseId: purchaseId ?? key,
+      ...licenseSale(key, fields, hint, notes),
       subscriptionId: hint?.subscriptionId ?? null,
       deliveredAt: createdAt,
     },
   };
+}
+
+/**
+ * The sale a license belongs to: its `purchase_id`, else the sale its purchase line names, else
+ * (`legacy`, key). Pushes a note onto `notes` when it is not the license's own `purchase_id`.
+ */
+function licenseSale(
+  key: string,
+  fields: LegacyObject,
+  hint: KeyHint | undefined,
+  notes: string[],
+): Pick<License, 'purchaseSource' | 'purchaseId'> {
+  const source = text(fields.purchase_source)?.toLowerCase() ?? null;
+  const purchaseId = text(fields.purchase_id);
+  if (purchaseId !== null) return { purchaseSource: source ?? hint?.source ?? 'legacy', purchaseId };
+  if (hint !== undefined && hint.saleId !== null) {
+    notes.push("no purchase_id: linked to the sale its purchase line names (that line's source and sale_id)");
+    return { purchaseSource: hint.source ?? source ?? 'legacy', purchaseId: hint.saleId };
+  }
+  notes.push(
+    'no purchase_id and no purchase line with a sale_id: sale "legacy <key>", no store event will find it',
+  );
+  return { purchaseSource: 'legacy', purchaseId: key };
 }
 
 /** A license for the same sale as an earlier one keeps its key: its purchaseId becomes `<id>#<key>`. */

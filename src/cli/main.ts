@@ -15,6 +15,7 @@ import { purchasesCommand } from './commands/purchases.js';
 import { statsCommand } from './commands/stats.js';
 import { validateCommand } from './commands/validate.js';
 import { lockTimeoutMs } from './data.js';
+import { visible } from './format/visible.js';
 
 const commands: readonly Command[] = [
   statsCommand,
@@ -98,7 +99,9 @@ function fail(error: unknown, debug: boolean, help: string): number {
       : debug || known
         ? ''
         : ' (run again with --debug for details)';
-  process.stderr.write(`licensekit: ${known ? '' : 'unexpected error: '}${errorText(error)}${hint}\n`);
+  process.stderr.write(
+    `licensekit: ${known ? '' : 'unexpected error: '}${visible(errorText(error))}${hint}\n`,
+  );
   if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   return usage ? exitCode.usage : exitCode.refused;
 }

@@ -3,7 +3,7 @@ import { UsageError } from './command.js';
 const dayMs = 86_400_000;
 const datePattern = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
 const relativePattern = /^(\d+)d$/;
-const instantPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+const instantPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/;
 
 /** Which end of a date an option means: `--since 2025-12` starts the month, `--until 2025-12` ends it. */
 export type DateEdge = 'start' | 'end';
@@ -11,7 +11,7 @@ export type DateEdge = 'start' | 'end';
 /**
  * Parses a `--since`/`--until` value into an ISO-8601 UTC timestamp: `2025`, `2025-12`, `2025-12-03`
  * (UTC; the start of that year, month or day for `start`, its last millisecond for `end`), a full
- * timestamp with `Z` or an offset, or `30d` (that many days before `now`).
+ * timestamp (with `Z` or an offset; without one it is UTC), or `30d` (that many days before `now`).
  */
 export function parseDateOption(name: string, value: string, edge: DateEdge, now = new Date()): string {
   const relative = relativePattern.exec(value);
@@ -36,13 +36,20 @@ export function parseDateOption(name: string, value: string, edge: DateEdge, now
       return new Date(next - 1).toISOString();
     }
   }
-  const time = instantPattern.test(value) ? Date.parse(value) : Number.NaN;
+  const time = parseInstant(value);
   if (Number.isNaN(time)) {
     throw new UsageError(
       `--${name} "${value}" is not a date: use 2025-12-03, 2025-12, 2025, an ISO timestamp or 30d`,
     );
   }
   return new Date(time).toISOString();
+}
+
+/** An ISO timestamp as epoch ms, zone-less ones as UTC (not local time, as `Date.parse` would); else NaN. */
+function parseInstant(value: string): number {
+  const instant = instantPattern.exec(value);
+  if (instant === null) return Number.NaN;
+  return Date.parse(instant[1] === undefined ? `${value}Z` : value);
 }
 
 /** The `--since`/`--until` pair as ISO timestamps; refuses a window that ends before it starts. */

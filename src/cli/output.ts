@@ -1,3 +1,5 @@
+import { visible } from './format/visible.js';
+
 /** Writes to stdout, waiting when the pipe is full, so long outputs stream with flat memory. */
 export async function write(text: string): Promise<void> {
   if (!process.stdout.write(text)) {
@@ -5,9 +7,9 @@ export async function write(text: string): Promise<void> {
   }
 }
 
-/** Writes lines to stdout. */
+/** Writes lines to stdout, control characters made {@link visible}. */
 export function print(...lines: string[]): Promise<void> {
-  return write(lines.map((line) => `${line}\n`).join(''));
+  return write(lines.map((line) => `${visible(line)}\n`).join(''));
 }
 
 /** Writes `value` as indented JSON to stdout. */
@@ -26,9 +28,9 @@ export async function printJsonArray<T>(items: AsyncIterable<T>): Promise<number
   return count;
 }
 
-/** Writes a line to stderr (notes and warnings, never data). */
+/** Writes a line to stderr (notes and warnings, never data), control characters made {@link visible}. */
 export function note(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${visible(line)}\n`);
 }
 
 /** A one-line progress indicator on stderr, shown only when stderr is a terminal. */

@@ -24,8 +24,8 @@ export function inWindow(record: AuditRecord, window: TimeWindow): boolean {
 }
 
 /**
- * A view of `storage` whose purchase log scans only records that happened inside `window`, so the
- * CLI's `--since`/`--until` mean the same thing for `purchases`, `export-csv` and `stats`. Reads and
+ * A view of `storage` whose purchase log scans only records that happened inside `window`, so
+ * `export-csv` bounds its rows as `purchases` (by {@link inWindow}) and `stats` do. Reads and
  * writes still go to `storage` itself; only `scan` is narrowed.
  */
 export function withinWindow(storage: Storage, window: TimeWindow): Storage {

@@ -1,6 +1,6 @@
 /** The built bin: its shebang, its place in package.json, help, version and usage errors. */
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,19 @@ describe('the licensekit bin', () => {
     for (const line of ['→ duplicate', '→ DEVICE_LIMIT_REACHED', '→ validate: REVOKED']) {
       expect(run.stdout).toContain(line);
     }
+  });
+
+  it('demo takes --data like every command, before or after its name, and leaves it alone', async () => {
+    const data = join(outDir, 'demo-data');
+    for (const args of [
+      ['--data', data, 'demo'],
+      ['demo', '--data', data],
+    ]) {
+      const run = await runCli(bin, args);
+      expect([run.code, run.stderr]).toEqual([0, '']);
+      expect(run.stdout).toContain('→ validate: REVOKED');
+    }
+    expect(existsSync(data)).toBe(false);
   });
 
   it('prints a stack trace only with --debug', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord, PurchaseStats } from '../../src/index.js';
 import { TempDirs } from '../helpers/temp-dir.js';
-import { buildCli, jsonOf, removeBuild, runCli, seedShop, withStorage } from './helpers.js';
+import { buildCli, jsonOf, later, removeBuild, runCli, sale, seedShop, withStorage } from './helpers.js';
 
 const temp = new TempDirs();
 let bin: string;
@@ -143,6 +143,53 @@ describe('purchases', () => {
       's-5 sale',
       's-4 refund',
     ]);
+  });
+
+  it('reads a zone-less --since/--until timestamp as UTC, whatever the local zone', async () => {
+    const run = await runCli(
+      bin,
+      ['purchases', '--json', '--since', '2025-12-01T10:00:00', '--until', '2025-12-05T10:00', '--data', dir],
+      { env: { TZ: 'Asia/Tokyo' } },
+    );
+    expect(run.stderr).toBe('');
+    const records = jsonOf<Extract<AuditRecord, { kind: 'purchase' }>[]>(run);
+    // Both ends inclusive, in UTC: Tokyo time would end the window 9 hours before the refund.
+    expect(records.map((record) => `${record.event.purchase.saleId} ${record.event.type}`)).toEqual([
+      's-4 sale',
+      's-4 refund',
+    ]);
+  });
+
+  it('--refunded with --since/--until lists the sales made in the window, refunded then or later', async () => {
+    // s-5 was sold in December and lost its dispute on 2026-01-02, after the window.
+    const run = await cli('purchases', '--json', '--refunded', '--since', '2025-12', '--until', '2025-12');
+    const sales = jsonOf<Extract<AuditRecord, { kind: 'purchase' }>[]>(run);
+    expect(sales.map((record) => record.event.purchase.saleId)).toEqual(['s-4', 's-5']);
+    const november = await cli('purchases', '--json', '--refunded', '--until', '2025-11');
+    expect(jsonOf(november)).toEqual([]);
+  });
+
+  it('--refunded --include-test lists refunded test sales too, as the library does', async () => {
+    const own = await temp.make('cli-books-refunded-test');
+    const paid = sale('p-1', 2999, 'USD', '2025-12-20T10:00:00.000Z');
+    const test = sale('t-1', 100, 'USD', '2025-12-21T10:00:00.000Z', { isTest: true });
+    const events = [
+      paid,
+      test,
+      later(test, 'refund', '2025-12-22T10:00:00.000Z'),
+      later(paid, 'refund', '2026-01-05T10:00:00.000Z'),
+    ];
+    const expected = await withStorage(own, async (manager) => {
+      for (const event of events) await manager.audit.recordPurchase(event, null);
+      return collect(manager.audit.getRefundedPurchases({ includeTest: true }));
+    });
+    const refunded = (...args: string[]) =>
+      runCli(bin, ['purchases', '--json', '--refunded', ...args, '--data', own]);
+    const withTest = jsonOf<Extract<AuditRecord, { kind: 'purchase' }>[]>(await refunded('--include-test'));
+    expect(withTest).toEqual(expected);
+    expect(withTest.map((record) => record.event.purchase.saleId)).toEqual(['p-1', 't-1']);
+    const withoutTest = jsonOf<Extract<AuditRecord, { kind: 'purchase' }>[]>(await refunded());
+    expect(withoutTest.map((record) => record.event.purchase.saleId)).toEqual(['p-1']);
   });
 
   it('prints a table with formatted amounts, and says so when nothing matches', async () => {

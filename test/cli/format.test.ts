@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/command.js';
 import { barChart } from '../../src/cli/format/bar-chart.js';
 import { table } from '../../src/cli/format/table.js';
+import { visible } from '../../src/cli/format/visible.js';
 import { mapLegacyPurchase } from '../../src/cli/legacy-purchase.js';
 import { flag, legacyDate } from '../../src/cli/legacy-values.js';
 import { parseDateOption } from '../../src/cli/options.js';
@@ -60,6 +61,27 @@ it('table pads columns, aligns numbers right and trims trailing space', () => {
   ).toEqual(['Name    Amount', '──────  ──────', 'a         1.00', 'bbbbbb   10.00']);
 });
 
+describe('visible', () => {
+  it('shows every C0 and C1 control character and DEL as \\xHH, and leaves the rest alone', () => {
+    expect(visible('Mallory\u001b]0;owned\u0007\u001b[2J')).toBe('Mallory\\x1b]0;owned\\x07\\x1b[2J');
+    expect(visible('a\nb\tc\r\u0000\u007f\u0080\u009b')).toBe('a\\x0ab\\x09c\\x0d\\x00\\x7f\\x80\\x9b');
+    expect(visible('Zoë 東京 \\x1b ─ █ \u00a0')).toBe('Zoë 東京 \\x1b ─ █ \u00a0');
+    expect(visible(visible('\u001b'))).toBe('\\x1b');
+  });
+
+  it('is applied to table cells before they are measured, so columns stay aligned', () => {
+    expect(
+      table(
+        [{ header: 'Name' }, { header: 'N' }],
+        [
+          ['\u001b[2J', '1'],
+          ['abcdefghi', '2'],
+        ],
+      ),
+    ).toEqual(['Name       N', '─────────  ─', '\\x1b[2J    1', 'abcdefghi  2']);
+  });
+});
+
 describe('periods (UTC)', () => {
   const at = (iso: string) => Date.parse(iso);
 
@@ -77,17 +99,19 @@ describe('periods (UTC)', () => {
 describe('parseDateOption', () => {
   const now = new Date('2025-12-31T12:00:00.000Z');
 
-  it('reads years, months and days as UTC, from their start or to their last millisecond', () => {
+  it('reads years, months, days and zone-less timestamps as UTC, from their start or to their last millisecond', () => {
     expect(parseDateOption('since', '2025', 'start')).toBe('2025-01-01T00:00:00.000Z');
     expect(parseDateOption('until', '2025', 'end')).toBe('2025-12-31T23:59:59.999Z');
     expect(parseDateOption('until', '2024-02', 'end')).toBe('2024-02-29T23:59:59.999Z');
     expect(parseDateOption('until', '2025-12-03', 'end')).toBe('2025-12-03T23:59:59.999Z');
     expect(parseDateOption('since', '2025-12-03T10:00:00+02:00', 'start')).toBe('2025-12-03T08:00:00.000Z');
+    expect(parseDateOption('since', '2025-12-03T10:00:00', 'start')).toBe('2025-12-03T10:00:00.000Z');
+    expect(parseDateOption('until', '2025-12-03T10:00', 'end')).toBe('2025-12-03T10:00:00.000Z');
     expect(parseDateOption('since', '30d', 'start', now)).toBe('2025-12-01T12:00:00.000Z');
   });
 
   it('refuses anything else as a usage error that shows the accepted forms', () => {
-    for (const bad of ['2025-02-30', 'yesterday', '2025-12-03T10:00', '12/03/2025']) {
+    for (const bad of ['2025-02-30', 'yesterday', '2025-12-03T10', '2025-12-03T25:00', '12/03/2025']) {
       expect(() => parseDateOption('since', bad, 'start')).toThrow(UsageError);
     }
     expect(() => parseDateOption('since', 'x', 'start')).toThrow(

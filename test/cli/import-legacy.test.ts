@@ -7,7 +7,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuditRecord, createdRecordId, type License, type ValidationResult } from '../../src/index.js';
+import {
+  type AuditRecord,
+  createdRecordId,
+  type License,
+  type PurchaseEvent,
+  type ValidationResult,
+} from '../../src/index.js';
 import { TempDirs } from '../helpers/temp-dir.js';
 import { buildCli, jsonOf, removeBuild, runCli, withStorage } from './helpers.js';
 
@@ -345,6 +351,88 @@ describe('import-legacy', () => {
       return keys;
     });
     expect(named).toEqual(['sale K-1', 'refund K-1']);
+  });
+
+  it('a license without purchase_id takes the sale its purchase line names, and every default is noted', async () => {
+    const own = join(await temp.make('cli-import-defaults'), 'data');
+    const licenses = join(own, '..', 'licenses.json');
+    const purchases = join(own, '..', 'purchases.jsonl');
+    const license = (email: string, fields: object) => ({
+      email,
+      customer_name: 'B',
+      created_date: '2025-10-01T10:00:00',
+      expiry_date: null,
+      is_active: true,
+      hardware_id: null,
+      device_name: null,
+      last_validation: null,
+      validation_count: 0,
+      purchase_source: 'gumroad',
+      ...fields,
+    });
+    writeFileSync(
+      licenses,
+      JSON.stringify({
+        'K-LINKED': license('b@example.com', { is_active: null }),
+        'K-BLANK': license('c@example.com', { expiry_date: '', purchase_id: 's3' }),
+        'K-ALONE': license('d@example.com', {}),
+      }),
+    );
+    writeFileSync(
+      purchases,
+      ['K-LINKED', 'K-BLANK']
+        .map((key, i) =>
+          JSON.stringify({
+            license_key: key,
+            source: 'gumroad',
+            sale_id: `s${i + 2}`,
+            price: '9.99',
+            currency: 'usd',
+          }),
+        )
+        .join('\n'),
+    );
+    const run = await runCli(bin, [
+      'import-legacy',
+      '--licenses',
+      licenses,
+      '--purchases',
+      purchases,
+      '--json',
+      '--data',
+      own,
+    ]);
+    expect(run.code).toBe(0);
+    const notes = Object.fromEntries(jsonOf<Tally>(run).notes.map((note) => [note.note, note.where]));
+    expect(notes).toMatchObject({
+      "no purchase_id: linked to the sale its purchase line names (that line's source and sale_id)": [
+        'licenses.json "K-LINKED"',
+      ],
+      'no purchase_id and no purchase line with a sale_id: sale "legacy <key>", no store event will find it':
+        ['licenses.json "K-ALONE"'],
+      'is_active null is not a boolean: imported as active': ['licenses.json "K-LINKED"'],
+      'no expiry_date (absent or blank): imported as perpetual, as null is': ['licenses.json "K-BLANK"'],
+    });
+    await withStorage(own, async (manager) => {
+      expect(await manager.getLicense('K-LINKED')).toMatchObject({
+        status: 'active',
+        purchaseSource: 'gumroad',
+        purchaseId: 's2',
+      });
+      expect(await manager.getLicense('K-BLANK')).toMatchObject({ expiresAt: null, purchaseId: 's3' });
+      expect(await manager.getLicense('K-ALONE')).toMatchObject({
+        purchaseSource: 'legacy',
+        purchaseId: 'K-ALONE',
+      });
+      // Gumroad's refund ping for the sale finds the license its purchase line named.
+      let sold: PurchaseEvent | undefined;
+      for await (const { event } of manager.audit.getPurchasesBySource('gumroad')) {
+        if (event.purchase.saleId === 's2') sold = event;
+      }
+      const refund = { ...sold!, type: 'refund' as const, eventId: 'gumroad:s2:refund' };
+      const { action, license: refunded } = await manager.handlePurchaseEvent(refund);
+      expect([action, refunded?.key, refunded?.status]).toEqual(['revoked', 'K-LINKED', 'revoked']);
+    });
   });
 
   it('--product names the product of records without one', async () => {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord, License, ValidationResult } from '../../src/index.js';
 import { TempDirs } from '../helpers/temp-dir.js';
-import { buildCli, jsonOf, removeBuild, runCli, seedShop, withStorage } from './helpers.js';
+import { buildCli, jsonOf, removeBuild, runCli, sale, seedShop, withStorage } from './helpers.js';
 
 const temp = new TempDirs();
 let bin: string;
@@ -163,5 +163,43 @@ describe('license changes', () => {
     expect((await cliRecords(key)).map((record) => record.kind === 'license' && record.action)).toEqual([
       'device_deactivated',
     ]);
+  });
+});
+
+/** A C0 or C1 control character, or DEL. */
+const isControl = (char: string): boolean => char < ' ' || (char >= '\u007f' && char <= '\u009f');
+
+describe('terminal safety', () => {
+  it('prints control characters from buyer and device data as \\xHH escapes, and keeps --json exact', async () => {
+    const own = await temp.make('cli-license-escapes');
+    // A buyer picks their own name at checkout; an app user their device name and id.
+    const customerName = 'Mallory\u001b]0;owned\u0007';
+    const key = await withStorage(own, async (manager) => {
+      const event = sale('evil\u001b[2J-1', 2999, 'USD', '2025-12-03T10:00:00.000Z', {
+        customerName,
+        email: 'mallory@example.com',
+        productId: 'app\u009b31m',
+      });
+      const { license } = await manager.handlePurchaseEvent(event);
+      await manager.validate(license!.key, { hardwareId: 'hw\u001b[31m', deviceName: 'PC\nfake line' });
+      return license!.key;
+    });
+    const run = (...args: string[]) => runCli(bin, [...args, '--data', own]);
+    const [show, list, purchases] = [
+      await run('license', 'show', key),
+      await run('license', 'list'),
+      await run('purchases'),
+    ];
+    for (const { code, stdout, stderr } of [show, list, purchases]) {
+      expect([code, stderr]).toEqual([0, '']);
+      expect([...stdout].filter((char) => char !== '\n' && isControl(char))).toEqual([]);
+    }
+    expect(show.stdout).toContain('Customer      Mallory\\x1b]0;owned\\x07 <mallory@example.com>\n');
+    expect(show.stdout).toContain('  device      hw\\x1b[31m "PC\\x0afake line", since ');
+    expect(show.stdout).toContain('sale on gumroad (sale evil\\x1b[2J-1), 29.99 USD\n');
+    expect(list.stdout).toMatch(/ {2}app\\x9b31m {2}/);
+    expect(purchases.stdout).toMatch(/ {2}evil\\x1b\[2J-1 {2}mallory@example\.com {2}app\\x9b31m {2}/);
+    const json = jsonOf<{ license: License }>(await run('license', 'show', key, '--json'));
+    expect(json.license.customerName).toBe(customerName);
   });
 });

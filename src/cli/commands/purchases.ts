@@ -13,7 +13,7 @@ import { plural, shortTime, table } from '../format/table.js';
 import { parseWindow } from '../options.js';
 import { print, printJsonArray } from '../output.js';
 import { purchaseFilterOptions, purchaseQuery } from '../purchase-filters.js';
-import { withinWindow } from '../time-window.js';
+import { inWindow, type TimeWindow } from '../time-window.js';
 
 const options = {
   ...dataOptions,
@@ -36,6 +36,7 @@ Options:
   --product P            only this product id
   --type T               only this event type (${purchaseEventTypes.join(', ')})
   --refunded             only sales that were later refunded in full or lost a dispute
+                         (with --since/--until: sales made in the window, refunded at any time)
   --since D, --until D   2025-12-03, 2025-12, 2025, an ISO timestamp, or 30d (days ago); UTC
   --include-test         include test purchases
   --data DIR             data directory (default ./data, or LICENSEKIT_DATA)
@@ -49,9 +50,13 @@ Example:
     const filter: AuditQuery = { kind: 'purchase', ...purchaseQuery(values) };
     const window = parseWindow(values);
     return withData(dataDirOf(values), async ({ storage }) => {
-      const audit = new PurchaseAuditLog({ storage: withinWindow(storage, window) });
-      const all = values.refunded === true ? audit.getRefundedPurchases() : audit.query(filter);
-      const records = purchaseRecords(all, filter);
+      // The whole log is read, then windowed: a sale's refund may fall outside the window.
+      const audit = new PurchaseAuditLog({ storage });
+      const all =
+        values.refunded === true
+          ? audit.getRefundedPurchases({ includeTest: filter.includeTest })
+          : audit.query(filter);
+      const records = purchaseRecords(all, filter, window);
       if (values.json === true) {
         await printJsonArray(records);
         return 0;
@@ -90,13 +95,19 @@ function row({ event, licenseKey }: PurchaseRecord): string[] {
   ];
 }
 
-/** The purchase records of `records` that match `filter` (the refunded list is not pre-filtered). */
+/**
+ * The purchase records of `records` that match `filter` (the refunded list is not pre-filtered by
+ * it; both lists already honour `includeTest`) and happened inside `window`.
+ */
 async function* purchaseRecords(
   records: AsyncIterable<AuditRecord>,
   filter: AuditQuery,
+  window: TimeWindow,
 ): AsyncGenerator<PurchaseRecord> {
   const { includeTest: _, ...match } = filter;
   for await (const record of records) {
-    if (record.kind === 'purchase' && matchesAuditFilter(record, match)) yield record;
+    if (record.kind === 'purchase' && matchesAuditFilter(record, match) && inWindow(record, window)) {
+      yield record;
+    }
   }
 }

@@ -1,3 +1,5 @@
+import { visible } from './visible.js';
+
 /** A table column: its header and which side its cells align to (numbers: `right`). */
 export interface Column {
   header: string;
@@ -7,8 +9,11 @@ export interface Column {
 /**
  * Plain-text table lines: a header row, a rule, then the rows, columns two spaces apart and padded
  * to their widest cell. No colour and no box drawing, so it reads the same in a pipe or a log.
+ * Cells are made {@link visible} first, so a control character in data neither reaches the
+ * terminal nor breaks the alignment.
  */
-export function table(columns: readonly Column[], rows: readonly (readonly string[])[]): string[] {
+export function table(columns: readonly Column[], dataRows: readonly (readonly string[])[]): string[] {
+  const rows = dataRows.map((row) => row.map(visible));
   const widths = columns.map((column, i) =>
     Math.max(column.header.length, ...rows.map((row) => (row[i] ?? '').length)),
   );
