@@ -52,6 +52,7 @@ export {
   paypalCaptureCompletedEvent,
   paypalTestCredentials,
   paypalWebhookRequest,
+  type WebCryptoKey,
 } from './testing/webhook-requests/paypal.js';
 export {
   type StripeCheckoutCompletedInput,

@@ -317,9 +317,15 @@ describe('TypeScript declarations', () => {
     );
   });
 
-  it('compile standalone for ESM and CommonJS Node consumers (strict, nodenext, skipLibCheck false)', () => {
+  it('compile standalone for ESM and CommonJS Node consumers (strict, nodenext, skipLibCheck false, no DOM lib)', () => {
     const { status, output } = runTsc(dir, [
       '--noEmit',
+      '--target',
+      'es2022',
+      '--lib',
+      'es2023',
+      '--types',
+      'node',
       '--strict',
       '--exactOptionalPropertyTypes',
       '--noUncheckedIndexedAccess',

@@ -14,13 +14,24 @@ import {
   type WebhookRequestOptions,
 } from './_shared.js';
 
+/**
+ * A Web Crypto `CryptoKey`, named by its shape: Node 20's types have no global `CryptoKey`, and these
+ * declarations must compile in Node projects without the DOM lib. Every `CryptoKey` is one.
+ */
+export interface WebCryptoKey {
+  readonly type: string;
+  readonly extractable: boolean;
+  readonly algorithm: { readonly name: string };
+  readonly usages: readonly string[];
+}
+
 /** Options of {@link paypalWebhookRequest}. */
 export interface PayPalWebhookRequestOptions extends WebhookRequestOptions {
   /**
    * The RSA key that signs: a `CryptoKey` (RSASSA-PKCS1-v1_5, SHA-256, usage `sign`) or a PKCS#8 PEM
    * (`-----BEGIN PRIVATE KEY-----`). {@link paypalTestCredentials} makes one with its certificate.
    */
-  privateKey: CryptoKey | string;
+  privateKey: WebCryptoKey | string;
   /** Your webhook id, as configured in `paypal({ webhookId })`. */
   webhookId: string;
   /** The `PAYPAL-CERT-URL` header. Default: {@link defaultPayPalTestCertUrl}. */
@@ -52,7 +63,9 @@ export async function paypalWebhookRequest(
   }
   const body = toBytes(event);
   const key =
-    typeof options.privateKey === 'string' ? await importPkcs8(options.privateKey) : options.privateKey;
+    typeof options.privateKey === 'string'
+      ? await importPkcs8(options.privateKey)
+      : (options.privateKey as CryptoKey);
   const transmissionId = options.transmissionId ?? crypto.randomUUID();
   const time = options.transmissionTime ?? new Date();
   const transmissionTime = typeof time === 'string' ? time : isoSeconds(time);
@@ -76,7 +89,7 @@ export async function paypalWebhookRequest(
 /** A signing key, its self-signed certificate, and a `getCertificate` serving it, for PayPal tests. */
 export interface PayPalTestCredentials {
   /** The RSA private key (2048 bits) to pass to {@link paypalWebhookRequest}. */
-  privateKey: CryptoKey;
+  privateKey: WebCryptoKey;
   /** The self-signed X.509 certificate of the matching public key, as PEM. */
   certificate: string;
   /** The URL the certificate is served at (a PayPal API host, as verifiers require). */
