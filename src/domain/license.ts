@@ -127,9 +127,7 @@ function isDeviceList(value: unknown): boolean {
 /** A non-array object with exactly `keys` enumerable keys, as a strict zod object with as many fields needs. */
 function isRecordOf(value: unknown, keys: number): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  let count = 0;
-  for (const _ in value) count++;
-  return count === keys;
+  return enumerableKeyCount(value) === keys;
 }
 
 /** `nonEmpty` that needs no trimming: 1 to 256 characters, no leading or trailing white space. */
@@ -177,4 +175,11 @@ export function licenseKeyIndex(key: string): string {
 /** The identity of the sale a license was issued for, unique per store. */
 export function purchaseIndex(source: string, purchaseId: string): string {
   return `${source}\u0000${purchaseId}`;
+}
+
+/** @internal How many enumerable keys `value` has, counted without allocating (unlike `Object.keys`). */
+export function enumerableKeyCount(value: object): number {
+  let count = 0;
+  for (const _ in value) count++;
+  return count;
 }

@@ -1,5 +1,5 @@
 import { isoTimestampPattern } from '../domain/_schema-parts.js';
-import type { License } from '../domain/license.js';
+import { enumerableKeyCount, type License } from '../domain/license.js';
 
 /**
  * True when `next` differs from `current` only in validation telemetry (`lastValidatedAt`,
@@ -42,19 +42,35 @@ function isIsoUtc(value: string): boolean {
   return true;
 }
 
+/** The properties of a {@link License} and of a device: a record with more has unknown ones. */
+const licenseKeys = 16;
+const deviceKeys = 4;
+
+/** Whether `next` has the key and sale of `current` (which {@link isTelemetryOnlyChange} leaves out). */
+function isSameLicense(current: License, next: License): boolean {
+  return (
+    next.key === current.key &&
+    next.purchaseSource === current.purchaseSource &&
+    next.purchaseId === current.purchaseId
+  );
+}
+
 /**
- * A telemetry-only change (see {@link isTelemetryOnlyChange}) whose new values are well-formed.
- * This cheap check replaces the full schema parse on the validation hot path: everything else in
- * `next` is unchanged from a record that was checked when it was stored.
+ * A telemetry-only change (see {@link isTelemetryOnlyChange}) whose new values are well-formed and
+ * that adds no property: exactly what the schema would accept unchanged. This allocation-free check
+ * replaces the full schema parse on the validation hot path: every other field is the same as in
+ * `current`, a record checked when it was stored, and every known field is there (each is compared
+ * or checked), so a record with the known number of keys has no unknown one.
  */
 export function isValidTelemetryChange(current: License, next: License): boolean {
-  return (
-    isTelemetryOnlyChange(current, next) &&
-    Number.isInteger(next.validationCount) &&
-    next.validationCount >= 0 &&
-    (next.lastValidatedAt === null || isIsoUtc(next.lastValidatedAt)) &&
-    next.devices.every(
-      (device, i) => device.lastSeenAt === current.devices[i]!.lastSeenAt || isIsoUtc(device.lastSeenAt),
-    )
-  );
+  if (!isTelemetryOnlyChange(current, next) || !isSameLicense(current, next)) return false;
+  if (enumerableKeyCount(next) !== licenseKeys) return false;
+  if (!Number.isSafeInteger(next.validationCount) || next.validationCount < 0) return false;
+  if (next.lastValidatedAt !== null && !isIsoUtc(next.lastValidatedAt)) return false;
+  for (let i = 0; i < next.devices.length; i++) {
+    const device = next.devices[i]!;
+    if (enumerableKeyCount(device) !== deviceKeys) return false;
+    if (device.lastSeenAt !== current.devices[i]!.lastSeenAt && !isIsoUtc(device.lastSeenAt)) return false;
+  }
+  return true;
 }

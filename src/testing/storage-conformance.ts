@@ -15,9 +15,11 @@ import {
 } from './conformance/license-cases.js';
 import {
   listFilters,
+  listYieldsEachOnce,
   updateAppliesMutation,
   updateIsAtomic,
   updateRejectsIdentityChange,
+  updateRejectsUnknownProperties,
 } from './conformance/license-update-cases.js';
 import {
   appendDedupesEvents,
@@ -35,8 +37,10 @@ export type StorageConformanceCaseId =
   | 'insert-rejects-invalid-license'
   | 'update-applies-mutation'
   | 'update-rejects-identity-change'
+  | 'update-rejects-unknown-properties'
   | 'update-is-atomic'
   | 'list-filters'
+  | 'list-yields-each-once'
   | 'append-dedupes-events'
   | 'scan-order-and-filters'
   | 'concurrent-appends'
@@ -164,8 +168,10 @@ export const storageConformanceCases: readonly StorageConformanceCase[] = [
   insertRejectsInvalidLicense,
   updateAppliesMutation,
   updateRejectsIdentityChange,
+  updateRejectsUnknownProperties,
   updateIsAtomic,
   listFilters,
+  listYieldsEachOnce,
   appendDedupesEvents,
   scanOrderAndFilters,
   concurrentAppends,

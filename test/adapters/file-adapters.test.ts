@@ -115,6 +115,61 @@ describe('a stored license the schema accepts only trimmed', () => {
   }
 });
 
+describe('two instances on one file (as two processes)', () => {
+  const formats = [
+    { name: 'licenses.json', open: (path: string) => jsonFileLicenseStore({ path }) },
+    { name: 'licenses.jsonl', open: (path: string) => jsonlLicenseStore({ path }) },
+  ];
+  for (const { name, open } of formats) {
+    it(`${name}: list() yields each license once while the other instance writes`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'licensekit-list-refresh-'));
+      const [mine, theirs] = [open(join(dir, name)), open(join(dir, name))];
+      try {
+        const inserted = [licenseFixture(), licenseFixture(), licenseFixture(), licenseFixture()];
+        for (const license of inserted) await mine.insert(license);
+        const seen: string[] = [];
+        for await (const license of mine.list()) {
+          seen.push(license.key);
+          if (seen.length === 2) {
+            await theirs.insert(licenseFixture()); // the other instance writes …
+            await mine.get('NO-SUCH-KEY'); // … and this one reads the file again (a miss re-checks it)
+          }
+        }
+        expect(seen.slice(0, inserted.length)).toEqual(inserted.map((license) => license.key));
+        expect(new Set(seen).size).toBe(seen.length);
+      } finally {
+        await mine.close();
+        await theirs.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('a telemetry-only update adding an unknown property', () => {
+  it('licenses.jsonl: is rejected, so the journal never holds a line it would refuse on reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'licensekit-unknown-property-'));
+    try {
+      const path = join(dir, 'licenses.jsonl');
+      const store = jsonlLicenseStore({ path });
+      const license = licenseFixture();
+      await store.insert(license);
+      const update = store.update(license.key, (current) => ({
+        ...current,
+        validationCount: current.validationCount + 1,
+        note: 'not part of a license',
+      }));
+      await expect(update).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      await store.close();
+      const reopened = jsonlLicenseStore({ path });
+      expect(await reopened.get(license.key)).toEqual(license);
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);

@@ -53,4 +53,22 @@ describe('LicenseTable', () => {
       { numRuns: 2000 },
     );
   });
+
+  it('filter() yields each license once while the table is replaced or reloaded under it', () => {
+    const table = new LicenseTable();
+    const [a, b, c] = [licenseFixture(), licenseFixture(), licenseFixture()];
+    for (const license of [a, b, c]) table.put(license);
+    const seen: License[] = [];
+    for (const license of table.filter()) {
+      seen.push(license);
+      if (seen.length === 1) table.put({ ...a, maxDevices: 5 }); // replaced in place: not yielded again
+      if (seen.length === 2) {
+        // A reload: the iteration finishes on the table as it was.
+        table.clear();
+        for (const license of [a, b, c]) table.put(license);
+      }
+    }
+    expect(seen.map((license) => license.key)).toEqual([a.key, b.key, c.key]);
+    expect(table.size).toBe(3);
+  });
 });

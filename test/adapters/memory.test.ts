@@ -7,6 +7,7 @@ import { isTelemetryOnlyChange } from '../../src/ports/license-changes.js';
 import type { LicenseStore, PurchaseLog, Storage } from '../../src/ports/storage.js';
 import {
   type ConformanceRunner,
+  licenseFixture,
   runStorageConformance,
   type StorageConformanceCaseId,
   type StorageConformanceOptions,
@@ -132,6 +133,51 @@ const writeBehindWithoutFlush: Flaw = (handle) => {
   };
 };
 
+/** A license with only the fields of a license and its devices, as a store writing columns keeps it. */
+function licenseFieldsOf(license: License): License {
+  const fields = Object.keys(licenseFixture()) as Array<keyof License>;
+  const known = Object.fromEntries(fields.map((field) => [field, license[field]])) as unknown as License;
+  const devices = license.devices.map(({ hardwareId, deviceName, activatedAt, lastSeenAt }) => ({
+    hardwareId,
+    deviceName,
+    activatedAt,
+    lastSeenAt,
+  }));
+  return { ...known, devices };
+}
+
+/** Lists from a copy of the licenses that it (the flaw) reads again, from the start, after any write. */
+const listRestartingAfterWrites: Flaw = (handle) => {
+  const base = handle.licenses;
+  let writes = 0;
+  return {
+    ...handle,
+    licenses: {
+      ...base,
+      insert: async (license) => {
+        writes++;
+        return base.insert(license);
+      },
+      update: async (key, mutate) => {
+        writes++;
+        return base.update(key, mutate);
+      },
+      list: (filter) =>
+        (async function* () {
+          let read = writes;
+          let licenses = await collect(base.list(filter));
+          for (let i = 0; i < licenses.length; i++) {
+            yield licenses[i]!;
+            if (writes === read) continue;
+            read = writes;
+            licenses = await collect(base.list(filter));
+            i = -1;
+          }
+        })(),
+    },
+  };
+};
+
 /** One realistic adapter bug per case; the case must catch it. */
 const flaws: Record<StorageConformanceCaseId, { bug: string; flaw: Flaw; forgetOnReopen?: boolean }> = {
   'misses-return-null': {
@@ -212,6 +258,16 @@ const flaws: Record<StorageConformanceCaseId, { bug: string; flaw: Flaw; forgetO
       },
     })),
   },
+  'update-rejects-unknown-properties': {
+    bug: 'update drops unknown properties instead of rejecting',
+    flaw: patchLicenses((base) => ({
+      update: (key, mutate) =>
+        base.update(key, (current) => {
+          const next = mutate(current);
+          return next === current ? current : licenseFieldsOf(next);
+        }),
+    })),
+  },
   'update-is-atomic': {
     bug: 'update reads and writes in two steps',
     flaw: patchLicenses((base) => ({
@@ -227,6 +283,10 @@ const flaws: Record<StorageConformanceCaseId, { bug: string; flaw: Flaw; forgetO
   'list-filters': {
     bug: 'list ignores its filter',
     flaw: patchLicenses((base) => ({ list: () => base.list() })),
+  },
+  'list-yields-each-once': {
+    bug: 'list starts over after a write during the iteration',
+    flaw: listRestartingAfterWrites,
   },
   'append-dedupes-events': {
     bug: 'append always reports true',

@@ -1,17 +1,19 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type FileIO, nodeFileIO } from '../../src/adapters/node/file-io.js';
 import { telemetryFlushDelay } from '../../src/adapters/node/telemetry.js';
 import type { License } from '../../src/domain/license.js';
 import { jsonFileLicenseStore, jsonlLicenseStore } from '../../src/node.js';
-import type { LicenseMutation } from '../../src/ports/storage.js';
+import type { LicenseMutation, LicenseStore } from '../../src/ports/storage.js';
 import { licenseFixture } from '../../src/testing/fixtures.js';
 import { FaultyIO } from '../helpers/faulty-io.js';
 import { TempDirs } from '../helpers/temp-dir.js';
 
 // Validation telemetry is written behind. These cases pin down its bookkeeping in the file stores:
-// a failed write keeps it, a write in flight neither loses nor doubles what arrives meanwhile, and
-// another process's change does not wipe what this one has not written yet.
+// a failed write keeps it, a write in flight neither loses nor doubles what arrives meanwhile,
+// another process's change does not wipe what this one has not written yet, a write of the whole
+// file counts as a flush, and close() writes the rest.
 
 const dirs = new TempDirs();
 afterAll(() => dirs.removeAll());
@@ -66,6 +68,37 @@ function telemetryOf(license: License | null) {
     lastValidatedAt: license?.lastValidatedAt,
     lastSeen: Object.fromEntries(license?.devices.map((d) => [d.hardwareId, d.lastSeenAt]) ?? []),
   };
+}
+
+/** A change of another license than the one under test (not telemetry: written at once). */
+const grow: LicenseMutation = (current) => ({ ...current, maxDevices: current.maxDevices + 1 });
+
+/** Inserts 10 licenses besides the one under test. */
+async function insertOthers(store: LicenseStore): Promise<License[]> {
+  const others = Array.from({ length: 10 }, () => licenseFixture());
+  for (const other of others) await store.insert(other);
+  return others;
+}
+
+/**
+ * Changes `others` through `store`, a batch at a time, until `rewritten()` says it wrote its whole
+ * file: licenses.json with any write, licenses.jsonl when ~1000 superseded lines make it compact
+ * the journal. Failed writes are ignored: callers check what they left behind.
+ */
+async function writeUntil(
+  store: LicenseStore,
+  others: readonly License[],
+  rewritten: () => Promise<boolean>,
+): Promise<void> {
+  do {
+    await Promise.all(others.map((other) => store.update(other.key, grow).catch(() => null)));
+  } while (!(await rewritten()));
+}
+
+/** Whether the file at `path` was replaced since this was called (a write of the whole file). */
+async function replacedSince(path: string): Promise<() => Promise<boolean>> {
+  const { ino } = await stat(path);
+  return async () => (await stat(path)).ino !== ino;
 }
 
 /** File I/O whose fsyncs wait while the gate is shut, to hold a write in flight. */
@@ -206,6 +239,91 @@ describe.each(formats)('telemetry written behind by $name', (format) => {
       validationCount: 2,
       lastValidatedAt: at(2),
       lastSeen: { a: at(2), b: at(0) },
+    });
+  });
+
+  it("a write of the whole file writes the telemetry in it once: another process's write never adds it again", async () => {
+    const path = join(await dirs.make('telemetry-whole-file'), format.name);
+    const mine = format.open({ path, telemetryFlushMs: 60_000, refreshMs: 1 });
+    const theirs = format.open({ path });
+    const license = twoDeviceLicense();
+    await mine.insert(license);
+    const others = await insertOthers(mine);
+    for (const second of [1, 2, 3]) await mine.update(license.key, seenBy('a', at(second)));
+    await writeUntil(mine, others, await replacedSince(path)); // carries the 3 validations along
+    await theirs.update(license.key, (current) => ({
+      ...current,
+      status: 'suspended',
+      statusReason: 'fraud',
+    }));
+    await theirs.close();
+    await sleep(10); // `mine` looks at the file again
+    const expected = { validationCount: 3, lastValidatedAt: at(3), lastSeen: { a: at(3), b: at(0) } };
+    expect(telemetryOf(await mine.get(license.key))).toEqual(expected);
+    await mine.close();
+    const written = await reread(format, path, license.key);
+    expect(written?.status).toBe('suspended');
+    expect(telemetryOf(written)).toEqual(expected);
+  });
+
+  it('a failed write of the whole file keeps the telemetry in it for the next write', async () => {
+    const path = join(await dirs.make('telemetry-whole-file-fault'), format.name);
+    const io = new FaultyIO();
+    const store = format.open({ path, io, telemetryFlushMs: 60_000 });
+    const license = twoDeviceLicense();
+    await store.insert(license);
+    const others = await insertOthers(store);
+    for (const second of [1, 2, 3]) await store.update(license.key, seenBy('a', at(second)));
+    io.arm({ at: 1, persistent: true, only: 'rename' }); // the commit of a write of the whole file
+    await writeUntil(store, others, async () => io.faults.length > 0);
+    io.disarm();
+    await store.close();
+    expect(telemetryOf(await reread(format, path, license.key))).toEqual({
+      validationCount: 3,
+      lastValidatedAt: at(3),
+      lastSeen: { a: at(3), b: at(0) },
+    });
+  });
+
+  it('a validation while close() writes the last telemetry is rejected, and what came before is written', async () => {
+    const path = join(await dirs.make('telemetry-close'), format.name);
+    const gate = gatedIO();
+    const store = format.open({ path, io: gate.io, telemetryFlushMs: 60_000, refreshMs: 60_000 });
+    const license = twoDeviceLicense();
+    await store.insert(license);
+    await store.update(license.key, seenBy('a', at(1)));
+    gate.shut();
+    const closing = store.close();
+    await vi.waitFor(() => expect(gate.waiting()).toBe(true)); // close() is writing that validation
+    await expect(store.update(license.key, seenBy('a', at(2)))).rejects.toMatchObject({
+      code: 'STORAGE_CLOSED',
+    });
+    const again = store.close();
+    gate.open();
+    await Promise.all([closing, again]);
+    expect(telemetryOf(await reread(format, path, license.key))).toEqual({
+      validationCount: 1,
+      lastValidatedAt: at(1),
+      lastSeen: { a: at(1), b: at(0) },
+    });
+  });
+
+  it('a close() that failed to write the last telemetry can be retried', async () => {
+    const path = join(await dirs.make('telemetry-close-fault'), format.name);
+    const io = new FaultyIO();
+    const store = format.open({ path, io, telemetryFlushMs: 60_000 });
+    const license = twoDeviceLicense();
+    await store.insert(license);
+    await store.update(license.key, seenBy('b', at(1)));
+    io.arm({ at: 1, persistent: true, only: 'fsync' });
+    await expect(store.close()).rejects.toMatchObject({ code: 'STORAGE_IO' });
+    await expect(store.get(license.key)).rejects.toMatchObject({ code: 'STORAGE_CLOSED' });
+    io.disarm();
+    await store.close();
+    expect(telemetryOf(await reread(format, path, license.key))).toEqual({
+      validationCount: 1,
+      lastValidatedAt: at(1),
+      lastSeen: { a: at(0), b: at(1) },
     });
   });
 

@@ -10,7 +10,7 @@ it("opening a store sweeps its crashed writers' temp files but not a lock waiter
   try {
     const orphan = join(dir, 'licenses.jsonl.999999.0a1b.tmp');
     const orphanBackup = join(dir, 'licenses.jsonl.bak.999999.0a1b.tmp');
-    // A process about to take the lock writes its token here first (the default lock is `<path>.lock`).
+    // A process about to take a lock named `<path>.lock` (a `lockPath` option) writes its token here first.
     const waiter = join(dir, `licenses.jsonl.lock.${process.pid}.0a1b.tmp`);
     for (const path of [orphan, orphanBackup, waiter]) writeFileSync(path, 'x');
     const store = jsonlLicenseStore({ path: join(dir, 'licenses.jsonl') });

@@ -7,8 +7,8 @@ import { purchaseRecordFixture } from '../../src/testing/fixtures.js';
 
 /**
  * The two file layouts the reliability tests run against: `fileStorage` (licenses.json +
- * purchases.jsonl sharing `.lock`) and the JSONL pair (licenses.jsonl + purchases.jsonl, each with
- * its own `<file>.lock`).
+ * purchases.jsonl sharing `.lock`) and the JSONL pair (licenses.jsonl + purchases.jsonl, opened
+ * each on its own, which by default share `.lock` in their directory too).
  */
 export type Layout = 'fileStorage' | 'jsonl';
 

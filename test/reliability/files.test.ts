@@ -63,13 +63,17 @@ describe('format headers', () => {
     const document = JSON.parse(await readFile(join(dir, 'licenses.json'), 'utf8'));
     expect(document).toMatchObject({ format: 'licensekit-licenses', version: 1, generation: 1 });
     expect(document.licenses).toEqual([license]);
+    // JSONL headers also carry the random epoch of the file's generation.
+    const epoch = expect.stringMatching(/^[0-9a-f]{16}$/);
     expect((await inspectJsonl(join(dir, 'purchases.jsonl')))?.values[0]).toEqual({
       format: 'licensekit-purchases',
       version: 1,
+      epoch,
     });
     expect((await inspectJsonl(join(dir, 'licenses.jsonl')))?.values[0]).toEqual({
       format: 'licensekit-license-journal',
       version: 1,
+      epoch,
     });
   });
 });

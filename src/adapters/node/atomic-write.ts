@@ -39,15 +39,16 @@ export async function sweepTempFiles(io: FileIO, path: string): Promise<void> {
 }
 
 /**
- * Replaces `path` with `data` (one buffer, or chunks written in order) so that a crash at any
- * moment leaves either the old or the new file: unique temp file (mode 0600) in the same directory,
- * full write loop, size check, fsync, rename, directory fsync. Any failure removes the temp file, leaves `path` untouched and rejects with a
- * `STORAGE_IO` error; a failed fsync is never retried on the same data.
+ * Replaces `path` with `data` (one buffer, or chunks written in order, which may be produced while
+ * they are written) so that a crash at any moment leaves either the old or the new file: unique temp
+ * file (mode 0600) in the same directory, full write loop, size check, fsync, rename, directory fsync.
+ * Any failure removes the temp file, leaves `path` untouched and rejects with a `STORAGE_IO` error; a
+ * failed fsync is never retried on the same data.
  */
 export async function writeFileAtomic(
   io: FileIO,
   path: string,
-  data: Uint8Array | readonly Uint8Array[],
+  data: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const chunks = data instanceof Uint8Array ? [data] : data;
@@ -56,7 +57,7 @@ export async function writeFileAtomic(
   try {
     fd = await io.open(temp, 'wx', 0o600);
     let length = 0;
-    for (const chunk of chunks) {
+    for await (const chunk of chunks) {
       await writeFully(io, fd, chunk, length);
       length += chunk.length;
     }

@@ -6,6 +6,7 @@ import { GroupCommit, type Outcome } from '../_group-commit.js';
 import { applyMutation, LicenseTable } from '../_license-table.js';
 import { SerialQueue } from '../_serial-queue.js';
 import { type Fence, FileLock } from './file-lock.js';
+import type { StorePath } from './store-path.js';
 import {
   addTelemetry,
   applyTelemetry,
@@ -16,7 +17,10 @@ import {
 
 /** Options every file-backed license store accepts. */
 export interface FileLicenseStoreOptions {
-  /** The lock file shared by every process using the store (default `<path>.lock`). */
+  /**
+   * The lock file shared by every process using the store (default `.lock` in the directory of the
+   * file's real path, as `fileStorage` uses).
+   */
   lockPath?: string;
   /** Give up waiting for the lock after this long (default 10 s). */
   lockTimeoutMs?: number;
@@ -37,14 +41,31 @@ export interface FileLicenseStoreOptions {
 
 /** How a file store format loads and saves licenses; every call but the first runs under the lock. */
 export interface LicenseFile {
-  readonly path: string;
+  /** The store file: every file operation and the default lock use its real path. */
+  readonly store: StorePath;
   /** Removes leftovers of crashed writers (under the lock, once, when the store opens). */
   recover(): Promise<void>;
   /** Brings `table` up to date with the file; returns the keys it replaced, or `'all'`. */
   refresh(table: LicenseTable): Promise<Iterable<License> | 'all'>;
-  /** Durably writes `staged` (new or changed licenses) on top of `table`, fencing before commit. */
-  persist(table: LicenseTable, staged: ReadonlyMap<string, License>, fence: Fence): Promise<void>;
+  /**
+   * Durably writes `staged` (new or changed licenses) on top of `table`, fencing before commit. A
+   * write of the whole table runs through `writeTable` (see {@link TableWrite}).
+   */
+  persist(
+    table: LicenseTable,
+    staged: ReadonlyMap<string, License>,
+    fence: Fence,
+    writeTable: TableWrite,
+  ): Promise<void>;
 }
+
+/**
+ * Runs `write`, a write of the whole table with the staged licenses on top, which must read the
+ * table before its first `await`. The table carries this process's unwritten telemetry, so the
+ * store counts the write as a telemetry flush: what it carries is no longer pending, and is pending
+ * again if the write fails.
+ */
+export type TableWrite = (write: () => Promise<void>) => Promise<void>;
 
 type WriteOp =
   | { kind: 'insert'; license: License }
@@ -84,11 +105,14 @@ class FileLicenseStore implements LicenseStore {
   #flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** True while a telemetry flush is being written: the next is scheduled when it ends. */
   #flushing = false;
-  #closed = false;
+  /** True from the first `close()` on: every call rejects, and the table is never fresh again. */
+  #closing = false;
+  /** The close in progress or done; null again after one that failed, so `close()` can be retried. */
+  #closed: Promise<void> | null = null;
 
   constructor(file: LicenseFile, options: FileLicenseStoreOptions) {
     this.#file = file;
-    this.#lock = FileLock.for(options.lockPath ?? `${file.path}.lock`, { timeoutMs: options.lockTimeoutMs });
+    this.#lock = FileLock.forStore(file.store, options);
     this.#refreshMs = options.refreshMs ?? 100;
     this.#flushMs = options.telemetryFlushMs ?? 1000;
     this.#flushDelayMs = this.#flushMs;
@@ -128,28 +152,46 @@ class FileLicenseStore implements LicenseStore {
     return (await this.#commits.submit({ kind: 'update', key, mutate })) as License | null;
   }
 
+  /**
+   * Streams the table without copying it: each license once, as it is when reached. A reload of the
+   * file during the iteration swaps in a new table; the iteration finishes on the one it started on.
+   */
   async *list(filter?: Parameters<LicenseStore['list']>[0]): AsyncGenerator<License> {
     await this.#ready();
     yield* this.#table.filter(filter);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /** Rejects every call from now on, waits for the writes in flight and writes the pending telemetry. */
+  close(): Promise<void> {
+    // The fast paths need a fresh table, which it never is again; the slow ones check #closing.
+    this.#closing = true;
+    this.#fresh = false;
+    this.#closed ??= this.#writeLastTelemetry().catch((error: unknown) => {
+      this.#closed = null;
+      throw error;
+    });
+    return this.#closed;
+  }
+
+  /** Waits for the writes in flight, then writes the telemetry still pending. */
+  async #writeLastTelemetry(): Promise<void> {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     if (this.#staleTimer) clearTimeout(this.#staleTimer);
     this.#flushTimer = null;
     await this.#commits.idle(); // a write in flight that fails puts its telemetry back in #pending
-    if (this.#opened && this.#pending.size > 0) await this.#commits.submit({ kind: 'flush' });
-    await this.#commits.idle();
-    this.#closed = true;
-    this.#fresh = false;
-    if (this.#flushTimer) clearTimeout(this.#flushTimer); // set when a flush in flight ended
-    this.#flushTimer = null;
+    while (this.#pending.size > 0) await this.#commits.submit({ kind: 'flush' });
   }
 
+  /** Throws `STORAGE_CLOSED` once `close()` was called. */
+  #checkOpen(): void {
+    if (this.#closing) {
+      throw new StorageError('STORAGE_CLOSED', `the license store ${this.#file.store.given} is closed`);
+    }
+  }
+
+  /** Opens the store, or brings the table up to date; rejects once the store is closing. */
   async #ready(): Promise<void> {
-    if (this.#closed)
-      throw new StorageError('STORAGE_CLOSED', `the license store ${this.#file.path} is closed`);
+    this.#checkOpen();
     this.#opened ??= this.#lock.run(async () => {
       await this.#file.recover();
       await this.#refresh();
@@ -161,11 +203,13 @@ class FileLicenseStore implements LicenseStore {
       throw error;
     }
     if (!this.#fresh) await this.#sharedRefresh();
+    this.#checkOpen(); // closed while waiting: what follows would write after close() or be lost
   }
 
   /** A miss may be a license another process just wrote: look at the file once more. */
   async #recheck(find: () => License | null): Promise<License | null> {
     await this.#sharedRefresh();
+    this.#checkOpen();
     return find();
   }
 
@@ -196,6 +240,7 @@ class FileLicenseStore implements LicenseStore {
   }
 
   #markFresh(): void {
+    if (this.#closing) return; // a read in flight when close() was called must not reopen the fast paths
     this.#fresh = true;
     if (this.#staleTimer) clearTimeout(this.#staleTimer);
     this.#staleTimer = setTimeout(() => {
@@ -214,13 +259,14 @@ class FileLicenseStore implements LicenseStore {
   }
 
   #scheduleFlush(): void {
+    if (this.#closing) return; // close() writes what is pending
     this.#flushTimer = setTimeout(() => this.#flushTelemetry(), this.#flushDelayMs);
     this.#flushTimer.unref?.();
   }
 
   #flushTelemetry(): void {
     this.#flushTimer = null;
-    if (this.#closed || this.#pending.size === 0) return;
+    if (this.#closing || this.#pending.size === 0) return;
     this.#flushing = true;
     const started = performance.now();
     this.#commits
@@ -243,19 +289,33 @@ class FileLicenseStore implements LicenseStore {
    * of the licenses it changes. Telemetry recorded during the write starts a new pending entry.
    */
   #takeTelemetry(staged: Staged, ops: readonly WriteOp[]): Map<string, Telemetry> {
-    if (ops.some((op) => op.kind === 'flush')) {
-      const all = this.#pending;
-      this.#pending = new Map();
-      return all;
-    }
+    if (ops.some((op) => op.kind === 'flush')) return this.#takeAllBut([]);
     const taken = new Map<string, Telemetry>();
-    for (const key of staged.changed) {
-      const telemetry = this.#pending.get(key);
-      if (telemetry === undefined) continue;
-      taken.set(key, telemetry);
-      this.#pending.delete(key);
-    }
+    moveTelemetry(this.#pending, taken, staged.changed);
     return taken;
+  }
+
+  /** Moves all telemetry out of `#pending` but that of the `kept` keys. */
+  #takeAllBut(kept: Iterable<string>): Map<string, Telemetry> {
+    const taken = this.#pending;
+    this.#pending = new Map();
+    moveTelemetry(taken, this.#pending, kept);
+    return taken;
+  }
+
+  /**
+   * Runs `write` of the whole table with `staged` on top (see {@link TableWrite}). It writes the
+   * other licenses as the table holds them, with their pending telemetry: that is taken as by a flush.
+   * Staged licenses are written as staged: telemetry recorded for them since stays pending.
+   */
+  async #writeTable(staged: ReadonlyMap<string, License>, write: () => Promise<void>): Promise<void> {
+    const taken = this.#takeAllBut(staged.keys());
+    try {
+      await write();
+    } catch (error) {
+      this.#restoreTelemetry(taken);
+      throw error;
+    }
   }
 
   /** Puts back telemetry whose write failed, under what was recorded since. */
@@ -287,7 +347,8 @@ class FileLicenseStore implements LicenseStore {
     const writing = this.#takeTelemetry(staged, ops);
     try {
       if (staged.changes.size > 0) {
-        await this.#fileQueue.run(() => this.#file.persist(this.#table, staged.changes, fence));
+        const writeTable: TableWrite = (write) => this.#writeTable(staged.changes, write);
+        await this.#fileQueue.run(() => this.#file.persist(this.#table, staged.changes, fence, writeTable));
       }
     } catch (error) {
       this.#restoreTelemetry(writing);
@@ -356,6 +417,20 @@ class Staged {
     this.changed.add(key);
     this.#byPurchase.set(purchaseIndex(license.purchaseSource, license.purchaseId), frozen);
     return frozen;
+  }
+}
+
+/** Moves the telemetry of `keys` from `from` to `to`. */
+function moveTelemetry(
+  from: Map<string, Telemetry>,
+  to: Map<string, Telemetry>,
+  keys: Iterable<string>,
+): void {
+  for (const key of keys) {
+    const telemetry = from.get(key);
+    if (telemetry === undefined) continue;
+    to.set(key, telemetry);
+    from.delete(key);
   }
 }
 

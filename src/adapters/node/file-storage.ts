@@ -24,15 +24,17 @@ export interface FileStorageOptions {
 /**
  * The two-file layout in one directory: `licenses.json` (the lean license records, see
  * `jsonFileLicenseStore`) and `purchases.jsonl` (the audit log, see `jsonlPurchaseLog`), sharing one
- * lock file `.lock`, so several processes (a server and the CLI) can use the directory at once.
+ * lock file `.lock`, so several processes (a server and the CLI) can use the directory at once. (Each
+ * file takes the `.lock` beside its real path: a file symlinked into another directory is locked there,
+ * with every other opener of it.)
  *
  * Commit order: a license is written before any audit record that names it. A crash between the
  * two leaves a license without its `created` record, which `reconcileStorage` appends on open.
  */
 export function fileStorage(options: FileStorageOptions): Storage {
-  const lockPath = join(options.dir, '.lock');
-  const licenses = jsonFileLicenseStore({ ...options, path: join(options.dir, 'licenses.json'), lockPath });
-  const purchases = jsonlPurchaseLog({ ...options, path: join(options.dir, 'purchases.jsonl'), lockPath });
+  // Both take their default lock, `.lock` beside their real paths: every store opened on these files shares it.
+  const licenses = jsonFileLicenseStore({ ...options, path: join(options.dir, 'licenses.json') });
+  const purchases = jsonlPurchaseLog({ ...options, path: join(options.dir, 'purchases.jsonl') });
   if (options.reconcileOnOpen === false) return { licenses, purchases };
   let reconciled = false;
   let reconciling: Promise<void> | null = null;

@@ -5,9 +5,15 @@ import type { LicenseStore } from '../../ports/storage.js';
 import type { LicenseTable } from '../_license-table.js';
 import { sweepTempFiles, writeFileAtomic } from './atomic-write.js';
 import { closeQuietly, errnoCode, type FileIO, nodeFileIO } from './file-io.js';
-import { type FileLicenseStoreOptions, fileLicenseStore, type LicenseFile } from './file-license-store.js';
+import {
+  type FileLicenseStoreOptions,
+  fileLicenseStore,
+  type LicenseFile,
+  type TableWrite,
+} from './file-license-store.js';
 import type { Fence } from './file-lock.js';
 import { LicenseLine } from './license-line.js';
+import { StorePath } from './store-path.js';
 
 /** Options of {@link jsonFileLicenseStore}. */
 export interface JsonFileLicenseStoreOptions extends FileLicenseStoreOptions {
@@ -43,7 +49,7 @@ export function jsonFileLicenseStore(options: JsonFileLicenseStoreOptions): Lice
 }
 
 class JsonLicenseFile implements LicenseFile {
-  readonly path: string;
+  readonly store: StorePath;
   readonly #io: FileIO;
   /** The generation of the file the table matches; -1 before the first read. */
   #generation = -1;
@@ -51,12 +57,12 @@ class JsonLicenseFile implements LicenseFile {
   #chunks: Chunk[] = [];
 
   constructor(path: string, io: FileIO) {
-    this.path = path;
+    this.store = new StorePath(io, path);
     this.#io = io;
   }
 
-  recover(): Promise<void> {
-    return sweepTempFiles(this.#io, this.path);
+  async recover(): Promise<void> {
+    await sweepTempFiles(this.#io, await this.store.real());
   }
 
   async refresh(table: LicenseTable): Promise<'all' | License[]> {
@@ -80,8 +86,29 @@ class JsonLicenseFile implements LicenseFile {
     return 'all';
   }
 
-  async persist(table: LicenseTable, staged: ReadonlyMap<string, License>, fence: Fence): Promise<void> {
-    const generation = this.#generation + 1;
+  persist(
+    table: LicenseTable,
+    staged: ReadonlyMap<string, License>,
+    fence: Fence,
+    writeTable: TableWrite,
+  ): Promise<void> {
+    // Every write rewrites the whole table.
+    return writeTable(async () => {
+      const generation = this.#generation + 1;
+      const chunks = this.#encode(table, staged);
+      const head = Buffer.from(`${headText}${generation},"licenses":[\n`);
+      const path = await this.store.real();
+      await writeFileAtomic(this.#io, path, [head, ...chunks.map((chunk) => chunk.bytes), footer], {
+        backupPath: `${path}.bak`,
+        beforeCommit: fence,
+      });
+      this.#generation = generation;
+      this.#chunks = chunks;
+    });
+  }
+
+  /** The chunks of the table with `staged` on top: in table order, new licenses last. */
+  #encode(table: LicenseTable, staged: ReadonlyMap<string, License>): Chunk[] {
     const chunks: Chunk[] = [];
     let lines: LicenseLine[] = [];
     const add = (license: License) => {
@@ -104,13 +131,7 @@ class JsonLicenseFile implements LicenseFile {
       for (const [key, license] of staged) if (table.get(key) === null) add(license);
     }
     if (lines.length > 0) chunks.push(this.#chunk(chunks.length, lines));
-    const head = Buffer.from(`${headText}${generation},"licenses":[\n`);
-    await writeFileAtomic(this.#io, this.path, [head, ...chunks.map((chunk) => chunk.bytes), footer], {
-      backupPath: `${this.path}.bak`,
-      beforeCommit: fence,
-    });
-    this.#generation = generation;
-    this.#chunks = chunks;
+    return chunks;
   }
 
   /** Chunk `index` of the licenses: as last written if it holds the same lines, else encoded anew. */
@@ -128,10 +149,11 @@ class JsonLicenseFile implements LicenseFile {
   async #readGeneration(): Promise<number> {
     let fd: number;
     try {
-      fd = await this.#io.open(this.path, 'r');
+      fd = await this.#io.open(await this.store.real(), 'r');
     } catch (error) {
+      if (error instanceof StorageError) throw error;
       if (errnoCode(error) === 'ENOENT') return 0;
-      throw new StorageError('STORAGE_IO', `could not read ${this.path}`, { cause: error });
+      throw new StorageError('STORAGE_IO', `could not read ${this.store.given}`, { cause: error });
     }
     try {
       const head = new Uint8Array(128);
@@ -146,12 +168,13 @@ class JsonLicenseFile implements LicenseFile {
   async #load(): Promise<{ generation: number; list: License[] }> {
     let text: string;
     try {
-      text = (await this.#io.readFile(this.path)).toString('utf8');
+      text = (await this.#io.readFile(await this.store.real())).toString('utf8');
     } catch (error) {
+      if (error instanceof StorageError) throw error;
       if (errnoCode(error) === 'ENOENT') return { generation: 0, list: [] };
-      throw new StorageError('STORAGE_IO', `could not read ${this.path}`, { cause: error });
+      throw new StorageError('STORAGE_IO', `could not read ${this.store.given}`, { cause: error });
     }
-    const name = basename(this.path);
+    const name = basename(this.store.given);
     let document: { format?: unknown; version?: unknown; generation?: unknown; licenses?: unknown };
     try {
       document = JSON.parse(text);
@@ -166,7 +189,7 @@ class JsonLicenseFile implements LicenseFile {
     if (document.version !== 1) {
       throw new StorageError(
         'STORAGE_UNSUPPORTED_VERSION',
-        `${this.path} has format version ${String(document.version)}; this licensekit reads version 1`,
+        `${this.store.given} has format version ${String(document.version)}; this licensekit reads version 1`,
       );
     }
     if (!Number.isSafeInteger(document.generation) || !Array.isArray(document.licenses)) {
@@ -185,6 +208,6 @@ class JsonLicenseFile implements LicenseFile {
   }
 
   #corrupt(detail: string): StorageError {
-    return new StorageError('STORAGE_CORRUPT', `${this.path} ${detail}; the file was left untouched`);
+    return new StorageError('STORAGE_CORRUPT', `${this.store.given} ${detail}; the file was left untouched`);
   }
 }

@@ -4,9 +4,15 @@ import type { LicenseStore } from '../../ports/storage.js';
 import type { LicenseTable } from '../_license-table.js';
 import { sweepTempFiles } from './atomic-write.js';
 import { type FileIO, nodeFileIO } from './file-io.js';
-import { type FileLicenseStoreOptions, fileLicenseStore, type LicenseFile } from './file-license-store.js';
+import {
+  type FileLicenseStoreOptions,
+  fileLicenseStore,
+  type LicenseFile,
+  type TableWrite,
+} from './file-license-store.js';
 import type { Fence } from './file-lock.js';
 import { JsonlFile, type JsonlLine } from './jsonl-file.js';
+import { StorePath } from './store-path.js';
 
 /** Options of {@link jsonlLicenseStore}. */
 export interface JsonlLicenseStoreOptions extends FileLicenseStoreOptions {
@@ -27,18 +33,18 @@ export function jsonlLicenseStore(options: JsonlLicenseStoreOptions): LicenseSto
 }
 
 class JsonlLicenseFile implements LicenseFile {
-  readonly path: string;
+  readonly store: StorePath;
   readonly #io: FileIO;
   readonly #journal: JsonlFile;
 
   constructor(path: string, io: FileIO) {
-    this.path = path;
+    this.store = new StorePath(io, path);
     this.#io = io;
-    this.#journal = new JsonlFile(io, path, 'licensekit-license-journal');
+    this.#journal = new JsonlFile(io, this.store, 'licensekit-license-journal');
   }
 
-  recover(): Promise<void> {
-    return sweepTempFiles(this.#io, this.path);
+  async recover(): Promise<void> {
+    await sweepTempFiles(this.#io, await this.store.real());
   }
 
   async refresh(table: LicenseTable): Promise<'all' | License[]> {
@@ -57,7 +63,12 @@ class JsonlLicenseFile implements LicenseFile {
     return replaced;
   }
 
-  async persist(table: LicenseTable, staged: ReadonlyMap<string, License>, fence: Fence): Promise<void> {
+  async persist(
+    table: LicenseTable,
+    staged: ReadonlyMap<string, License>,
+    fence: Fence,
+    writeTable: TableWrite,
+  ): Promise<void> {
     await this.#journal.append(
       [...staged.values()].map((license) => JSON.stringify(license)),
       fence,
@@ -65,9 +76,13 @@ class JsonlLicenseFile implements LicenseFile {
     const added = [...staged.values()].filter((license) => table.get(license.key) === null);
     if (this.#journal.recordCount > 2 * (table.size + added.length) + 1000) {
       const current = (license: License) => staged.get(licenseKeyIndex(license.key)) ?? license;
-      const lines = [...table.values(), ...added].map((license) => JSON.stringify(current(license)));
+      const compact = () =>
+        this.#journal.rewrite(
+          [...table.values(), ...added].map((license) => JSON.stringify(current(license))),
+          fence,
+        );
       // The append above is durable already; a failed compaction is retried on a later write.
-      await this.#journal.rewrite(lines, fence).catch(() => undefined);
+      await writeTable(compact).catch(() => undefined);
     }
   }
 
@@ -78,7 +93,7 @@ class JsonlLicenseFile implements LicenseFile {
     const issue = result.error.issues[0];
     throw new StorageError(
       'STORAGE_CORRUPT',
-      `${this.path} line ${line} is not a valid license: ${issue?.path.join('.')} ${issue?.message}`,
+      `${this.store.given} line ${line} is not a valid license: ${issue?.path.join('.')} ${issue?.message}`,
     );
   }
 }

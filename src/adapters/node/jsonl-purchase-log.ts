@@ -7,12 +7,17 @@ import { SerialQueue } from '../_serial-queue.js';
 import { type FileIO, nodeFileIO } from './file-io.js';
 import { FileLock } from './file-lock.js';
 import { JsonlFile, type JsonlLine, maxRecordBytes } from './jsonl-file.js';
+import { StorePath } from './store-path.js';
 
 /** Options of {@link jsonlPurchaseLog}. */
 export interface JsonlPurchaseLogOptions {
   /** The log file, e.g. `data/purchases.jsonl` (created on the first append, mode 0600). */
   path: string;
-  /** The lock file shared by every process using the log (default `<path>.lock`). */
+  /**
+   * The lock file shared by every process using the log (default `.lock` in the directory of the log's
+   * real path, as in `fileStorage`: one lock for every store file of a directory, however it is opened,
+   * symlinks included).
+   */
   lockPath?: string;
   /** Give up waiting for the lock after this long (default 10 s). */
   lockTimeoutMs?: number;
@@ -47,10 +52,10 @@ class JsonlPurchaseLog implements PurchaseLog {
   #closed = false;
 
   constructor(options: JsonlPurchaseLogOptions) {
-    this.#file = new JsonlFile(options.io ?? nodeFileIO, options.path, 'licensekit-purchases');
-    this.#lock = FileLock.for(options.lockPath ?? `${options.path}.lock`, {
-      timeoutMs: options.lockTimeoutMs,
-    });
+    const io = options.io ?? nodeFileIO;
+    const store = new StorePath(io, options.path);
+    this.#file = new JsonlFile(io, store, 'licensekit-purchases');
+    this.#lock = FileLock.forStore(store, options);
   }
 
   async append(record: AuditRecord): Promise<boolean> {
@@ -62,17 +67,15 @@ class JsonlPurchaseLog implements PurchaseLog {
     }
     await this.#ready();
     const dedupeKey = auditDedupeKey(valid);
-    if (this.#seen.has(dedupeKey)) return false;
+    // A key not seen yet is checked under the lock, by the commit.
+    if (this.#seen.has(dedupeKey) && (await this.#recorded(dedupeKey))) return false;
     return this.#commits.submit({ line, dedupeKey });
   }
 
   async has(record: AuditRecord): Promise<boolean> {
     this.#checkOpen();
     await this.#ready();
-    const key = auditDedupeKey(record);
-    if (this.#seen.has(key)) return true;
-    await this.#refresh();
-    return this.#seen.has(key);
+    return this.#recorded(auditDedupeKey(record));
   }
 
   async *scan(filter?: AuditFilter): AsyncGenerator<AuditRecord> {
@@ -106,6 +109,16 @@ class JsonlPurchaseLog implements PurchaseLog {
       this.#opened = null;
       throw error;
     }
+  }
+
+  /**
+   * Whether a record with this dedupe key is in the file, as of now. Keys learned earlier are
+   * checked against the file again: their append may have failed and been rolled back since (the
+   * file is then a new generation, and the keys are learned afresh).
+   */
+  async #recorded(dedupeKey: string): Promise<boolean> {
+    await this.#refresh();
+    return this.#seen.has(dedupeKey);
   }
 
   /** Learns the records other processes appended; serialized so one run under the lock is exact. */

@@ -126,6 +126,46 @@ export const updateRejectsIdentityChange: StorageConformanceCase = {
 };
 
 /**
+ * `update-rejects-unknown-properties`: `update` rejects a result with a property a license (or a device)
+ * does not have, also when only validation telemetry changed, which stores may check in a cheaper way.
+ */
+export const updateRejectsUnknownProperties: StorageConformanceCase = {
+  id: 'update-rejects-unknown-properties',
+  title:
+    'update rejects unknown properties (INVALID_INPUT), also in a telemetry-only change, changing nothing',
+  run: async ({ storage }) => {
+    const { licenses } = storage;
+    const original = licenseFixture({ devices: [deviceFixture()] });
+    await licenses.insert(original);
+    const validated = recordValidation(at(1));
+    const results: Array<[string, (current: License) => Record<string, unknown>]> = [
+      ['a telemetry-only change', (current) => ({ ...validated(current), note: 'x' })],
+      [
+        'a telemetry-only change of a device',
+        (current) => {
+          const next = validated(current);
+          return { ...next, devices: next.devices.map((device) => ({ ...device, note: 'x' })) };
+        },
+      ],
+      ['another change', (current) => ({ ...current, status: 'suspended', note: 'x' })],
+    ];
+    for (const [what, result] of results) {
+      await assertRejects(
+        () => licenses.update(original.key, (current) => invalid(result(current))),
+        'INVALID_INPUT',
+        `update to ${what} with an unknown property`,
+      );
+      assertEqual(
+        await licenses.get(original.key),
+        original,
+        `the license after rejecting ${what} with an unknown property`,
+      );
+    }
+    assertEqual(await collect(() => licenses.list()), [original], 'list() after the rejected updates');
+  },
+};
+
+/**
  * `update-is-atomic`: Concurrent updates of one license are serialized (device seats, counters, telemetry).
  */
 export const updateIsAtomic: StorageConformanceCase = {
@@ -190,6 +230,41 @@ export const updateIsAtomic: StorageConformanceCase = {
       validations.map((license) => license?.validationCount).sort((a, b) => (a ?? 0) - (b ?? 0)),
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
       'each concurrent telemetry update returns its own step',
+    );
+  },
+};
+
+/**
+ * `list-yields-each-once`: `list` yields every license stored before it started exactly once, and
+ * none twice, while licenses are inserted and updated between the items it yields.
+ */
+export const listYieldsEachOnce: StorageConformanceCase = {
+  id: 'list-yields-each-once',
+  title: 'list yields each license once while licenses are written during the iteration',
+  run: async ({ storage }) => {
+    const { licenses } = storage;
+    const stored = Array.from({ length: 6 }, () => licenseFixture());
+    for (const license of stored) await licenses.insert(license);
+    const suspend = (current: License): License => ({
+      ...current,
+      status: 'suspended',
+      statusReason: 'manual',
+    });
+    const seen: string[] = [];
+    for await (const license of licenses.list()) {
+      seen.push(license.key);
+      if (seen.length !== 2) continue;
+      await licenses.insert(licenseFixture());
+      for (const license of pick(stored, [0, 3])) await licenses.update(license.key, suspend);
+      for (const license of pick(stored, [1, 4])) await licenses.update(license.key, recordValidation(at(1)));
+      await licenses.insert(licenseFixture());
+    }
+    const twice = seen.filter((key, i) => seen.indexOf(key) !== i);
+    assertEqual(twice, [], 'licenses list() yielded more than once while licenses were written');
+    assertEqual(
+      seen.slice(0, stored.length),
+      keysOf(stored),
+      'list() yields the licenses stored before it started, in insertion order',
     );
   },
 };

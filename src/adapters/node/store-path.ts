@@ -1,0 +1,53 @@
+import { readlink, realpath } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { StorageError } from '../../domain/errors.js';
+import { errnoCode, type FileIO } from './file-io.js';
+
+/**
+ * The path of a store file, resolved through symlinks once, when the store is first used: the real
+ * path of the file if it exists, else (a symlink to a file not created yet is followed first) the
+ * real path of its directory, created if missing, joined with its name. Every file operation of the
+ * store and its default lock use that path, so a store opened through a symlink to the file or to
+ * its directory is one store with its target, and an atomic replace renames over the target, never
+ * over the link.
+ */
+export class StorePath {
+  /** The path as the caller gave it, for messages. */
+  readonly given: string;
+  readonly #absolute: string;
+  readonly #io: FileIO;
+  #real: Promise<string> | null = null;
+
+  constructor(io: FileIO, path: string) {
+    this.given = path;
+    this.#absolute = resolve(path);
+    this.#io = io;
+  }
+
+  /** The real path of the file; resolved on the first call (a failed resolution is tried again by the next). */
+  real(): Promise<string> {
+    this.#real ??= this.#resolve(this.#absolute).catch((error: unknown) => {
+      this.#real = null;
+      throw new StorageError('STORAGE_IO', `could not resolve the path ${this.given}`, { cause: error });
+    });
+    return this.#real;
+  }
+
+  /** Follows `path`; a cycle of symlinks, or too long a chain, fails `realpath` with ELOOP. */
+  async #resolve(path: string): Promise<string> {
+    try {
+      return await realpath(path);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+    }
+    const target = await readlink(path).catch((error: unknown) => {
+      // Not a symlink (EINVAL), or nothing there: the file is still to be created at `path`.
+      if (errnoCode(error) === 'EINVAL' || errnoCode(error) === 'ENOENT') return null;
+      throw error;
+    });
+    if (target === null) await this.#io.mkdir(dirname(path));
+    const dir = await realpath(dirname(path));
+    // A relative target is read from the link's real directory, as the kernel does.
+    return target === null ? join(dir, basename(path)) : this.#resolve(resolve(dir, target));
+  }
+}
