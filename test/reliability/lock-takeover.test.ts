@@ -31,7 +31,7 @@ function breakToken(pid: number, ageMs: number): string {
 /** How another process fares taking the lock at `lockPath` within `timeoutMs`: OK or the error code. */
 async function takeInChild(lockPath: string, timeoutMs: number): Promise<string> {
   // The child's script sits beside this test, not in test/fixtures/children.
-  const child = spawnChild('../../reliability/children/lock-take.ts', [lockPath, String(timeoutMs)]);
+  const child = spawnChild('lock-take.ts', [lockPath, String(timeoutMs)]);
   const line = await child.waitForLine(() => true);
   await child.closed;
   return line;
@@ -67,7 +67,7 @@ describe('a stale lock seen by two takers', () => {
     const lockPath = join(dir, '.lock');
     await writeFile(lockPath, deadToken());
     // The child's script sits beside this test, not in test/fixtures/children.
-    const p = spawnChild('../../reliability/children/lock-cycle.ts', [lockPath]);
+    const p = spawnChild('lock-cycle.ts', [lockPath]);
     try {
       await p.waitForLine((line) => line === 'READY');
       const heldByP = () => p.lines.includes('HELD') && !p.lines.includes('RELEASED');
