@@ -51,6 +51,7 @@ export {
   type PurchaseEventType,
   parsePurchaseEvent,
   purchaseEventTypes,
+  type RefundTotal,
   unknownProductId,
 } from './domain/purchase.js';
 export type { ValidationCode, ValidationRequest, ValidationResult } from './domain/validation-result.js';

@@ -69,6 +69,20 @@ export interface PurchaseEvent {
   eventId: string;
   occurredAt: string;
   purchase: Purchase;
+  /**
+   * Set on a refund by a store that reports only the running total refunded of a payment (Lemon
+   * Squeezy). The manager books the refund's own share, this total less what earlier refunds of the
+   * payment booked, as `purchase.amount`, so refunds in steps add up to what was refunded.
+   */
+  refundTotal?: RefundTotal;
+}
+
+/** The running total refunded of one payment, as a store reports it (see `PurchaseEvent.refundTotal`). */
+export interface RefundTotal {
+  /** The store's id of the payment refunded: an order or an invoice. */
+  payment: string;
+  /** All that was refunded of that payment so far, in minor units of `purchase.currency`. */
+  amount: number;
 }
 
 /** @internal zod schema of {@link Purchase}. */
@@ -102,6 +116,7 @@ export const purchaseEventSchema: z.ZodType<PurchaseEvent> = z.strictObject({
   eventId: nonEmpty,
   occurredAt: isoTimestamp,
   purchase: purchaseSchema,
+  refundTotal: z.strictObject({ payment: nonEmpty, amount: z.int().min(0) }).optional(),
 });
 
 /** Checks that `input` is a well-formed {@link PurchaseEvent}; throws `INVALID_INPUT` listing the issues. */

@@ -85,27 +85,34 @@ export class PurchaseEventHandler {
 
   /**
    * Handles `input`. Concurrent copies of one event (a store retrying while the first delivery is
-   * still being handled), and concurrent events that create one sale's license, run one after the
-   * other in this process, so the later ones find the first handled.
+   * still being handled), concurrent events that create one sale's license, and concurrent refunds
+   * of one payment reported as running totals, run one after the other in this process, so the later
+   * ones find the first handled.
    */
   async handle(input: PurchaseEvent): Promise<PurchaseEventResult> {
     const event = parsePurchaseEvent(input);
-    const { source, saleId } = event.purchase;
-    const creates = this.#o.policy[event.type].action === 'create';
-    const key = creates ? `${source}\u0000sale\u0000${saleId}` : `${source}\u0000${event.eventId}`;
-    return this.#perEvent.run(key, () => this.#handle(event));
+    return this.#perEvent.run(this.#queueKey(event), () => this.#handle(event));
   }
 
-  async #handle(event: PurchaseEvent): Promise<PurchaseEventResult> {
+  /** The queue an event waits in: one per sale for creating events, per payment for running totals. */
+  #queueKey(event: PurchaseEvent): string {
+    const { source, saleId } = event.purchase;
+    if (this.#o.policy[event.type].action === 'create') return `${source}\u0000sale\u0000${saleId}`;
+    if (event.refundTotal) return `${source}\u0000refunds\u0000${event.refundTotal.payment}`;
+    return `${source}\u0000${event.eventId}`;
+  }
+
+  async #handle(input: PurchaseEvent): Promise<PurchaseEventResult> {
     const { storage, audit, policy } = this.#o;
     const seen = await storage.purchases.has({
       kind: 'purchase',
       id: 'probe',
-      recordedAt: event.occurredAt,
-      event,
+      recordedAt: input.occurredAt,
+      event: input,
       licenseKey: null,
     });
-    if (seen) return this.#duplicate(event, await this.#find(event));
+    if (seen) return this.#duplicate(input, await this.#find(input));
+    const event = await this.#ownShare(input);
     if (event.purchase.isTest && !this.#o.processTestPurchases) {
       await audit.recordPurchase(event, null);
       return { action: 'ignored', license: null };
@@ -119,6 +126,25 @@ export class PurchaseEventHandler {
       );
     }
     return this.#apply(event, rule);
+  }
+
+  /**
+   * `event` with `purchase.amount` this refund's own share when the store reported the running total
+   * refunded of the payment (`refundTotal`): that total less what the log's earlier refunds of the
+   * payment booked (never below 0). Reads the store's purchase records once: refunds are rare.
+   */
+  async #ownShare(event: PurchaseEvent): Promise<PurchaseEvent> {
+    const total = event.refundTotal;
+    if (total === undefined) return event;
+    let booked = 0;
+    const records = this.#o.storage.purchases.scan({ kind: 'purchase', source: event.purchase.source });
+    for await (const record of records) {
+      if (record.kind === 'purchase' && record.event.refundTotal?.payment === total.payment) {
+        booked += record.event.purchase.amount;
+      }
+    }
+    const amount = Math.max(0, total.amount - booked);
+    return amount === event.purchase.amount ? event : { ...event, purchase: { ...event.purchase, amount } };
   }
 
   /** Stores a new license (idempotent on its sale), records it and emails it. */

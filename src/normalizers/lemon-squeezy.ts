@@ -100,13 +100,15 @@ const eventName = z.object({ meta: z.object({ event_name: z.string() }) });
  *   `quantity` (1 when absent); amount `total`.
  * - `order_refunded` → `refund` when `refunded` is true, `status` is `refunded` or `refunded_amount`
  *   reaches `total`; otherwise `partial_refund` (`status: partial_refund`). Amount: `refunded_amount`,
- *   the cumulative refund (Lemon Squeezy sends no per-refund figure); occurred at `refunded_at`.
+ *   the cumulative refund (Lemon Squeezy sends no per-refund figure), also given as `refundTotal` of
+ *   the order, from which the manager books this refund's own share; occurred at `refunded_at`.
  * - `subscription_payment_success` → `renewal` for `billing_reason: renewal` only (`initial` is the
  *   order's sale). The invoice names no order and no product, so `saleId` = the subscription id and
  *   the product is `'unknown'`: the license is found by `subscriptionId`.
  * - `subscription_payment_refunded` (a subscription charge refunded; `order_refunded` does not fire
  *   for renewal charges) → `refund` or `partial_refund` as for orders, found by `subscriptionId`
- *   like the renewal; amount `refunded_amount`, occurred at `refunded_at`.
+ *   like the renewal; amount `refunded_amount` and `refundTotal` of the invoice, as for orders;
+ *   occurred at `refunded_at`.
  * - `subscription_created` → `subscription_created`: Lemon Squeezy sends it beside the order's
  *   `order_created`, and it is the only event naming both the order and the subscription, so the
  *   manager links the subscription to the order's license (or creates the license, when it comes
@@ -203,12 +205,25 @@ function fromOrder(parsed: z.infer<typeof orderEvent>): PurchaseEvent | null {
     if (order.status !== 'paid') return null;
     return toEvent(parsed, 'sale', { ...product, saleId: parsed.data.id, amount: order.total });
   }
-  return toEvent(
-    parsed,
-    refundType(order),
-    { ...product, saleId: parsed.data.id, amount: order.refunded_amount ?? order.total },
-    order.refunded_at,
-  );
+  return refundOf(parsed, order, {
+    ...product,
+    saleId: parsed.data.id,
+    amount: order.refunded_amount ?? order.total,
+  });
+}
+
+/**
+ * The refund event of an order or invoice (`paid`): `refund` or `partial_refund` (see
+ * {@link refundType}), occurred at `refunded_at`, with `refundTotal` naming the order or invoice
+ * (`data.id`), since `refunded_amount` is the running total, not this refund's share.
+ */
+function refundOf(
+  parsed: Parsed,
+  paid: z.output<z.ZodObject<typeof payment>>,
+  fields: Fields,
+): PurchaseEvent {
+  const event = toEvent(parsed, refundType(paid), fields, paid.refunded_at);
+  return { ...event, refundTotal: { payment: parsed.data.id, amount: fields.amount } };
 }
 
 /** `refund` when an order or invoice is refunded in full, else `partial_refund`. */
@@ -250,18 +265,13 @@ function fromInvoice(parsed: z.infer<typeof invoiceEvent>): PurchaseEvent | null
 
 function fromRefundedInvoice(parsed: z.infer<typeof refundedInvoiceEvent>): PurchaseEvent {
   const invoice = parsed.data.attributes;
-  return toEvent(
-    parsed,
-    refundType(invoice),
-    {
-      saleId: invoice.subscription_id,
-      productId: unknownProductId,
-      productName: '',
-      amount: invoice.refunded_amount ?? invoice.total,
-      currency: invoice.currency,
-      isRecurring: true,
-      subscriptionId: invoice.subscription_id,
-    },
-    invoice.refunded_at,
-  );
+  return refundOf(parsed, invoice, {
+    saleId: invoice.subscription_id,
+    productId: unknownProductId,
+    productName: '',
+    amount: invoice.refunded_amount ?? invoice.total,
+    currency: invoice.currency,
+    isRecurring: true,
+    subscriptionId: invoice.subscription_id,
+  });
 }
