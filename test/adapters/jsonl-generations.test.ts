@@ -57,6 +57,39 @@ function failingFsync() {
   return { io, armed };
 }
 
+/**
+ * `nodeFileIO` on a disk that fills up once armed: the next append writes its first line only (a short
+ * write), then `during` runs and every new file fails with ENOSPC (the rollback's copy), and so does
+ * a write to `path` through a descriptor of its own (the new header) when `headerFails`.
+ */
+function fullDisk(path: string) {
+  const armed = { during: null as (() => Promise<void>) | null, headerFails: false };
+  let full = false;
+  const enospc = () => Object.assign(new Error('ENOSPC injected'), { code: 'ENOSPC' });
+  const io: FileIO = {
+    ...nodeFileIO,
+    write: async (fd, buffer, offset, length, position) => {
+      if (armed.during === null || position !== null)
+        return nodeFileIO.write(fd, buffer, offset, length, position);
+      const firstLine = buffer.subarray(offset, offset + length).indexOf(0x0a) + 1;
+      return nodeFileIO.write(fd, buffer, offset, firstLine, position);
+    },
+    open: async (file, flags, mode) => {
+      if (armed.during !== null && flags === 'wx') {
+        const during = armed.during;
+        armed.during = null;
+        full = true;
+        await during();
+      }
+      if (full && (flags === 'wx' || (flags === 'r+' && file === path && armed.headerFails))) {
+        throw enospc();
+      }
+      return nodeFileIO.open(file, flags, mode);
+    },
+  };
+  return { io, armed, freed: () => (full = false) };
+}
+
 async function headerOf(path: string): Promise<Record<string, unknown>> {
   return JSON.parse((await readFile(path, 'utf8')).split('\n')[0]!) as Record<string, unknown>;
 }
@@ -260,5 +293,66 @@ describe('a failed append that another reader saw', () => {
     const reader = follow(nodeFileIO, path);
     await reader.catchUp();
     expect(reader.state.values).toEqual(['a', 'b', 'd']);
+  });
+
+  // Before: when the copy failed too (a full disk), the file was only cut back: same inode, same
+  // header. The reader kept the record never stored and, after the next append, read on from the
+  // middle of a line: STORAGE_CORRUPT on every read from then on.
+  it('when the copy fails too (a full disk), the file is cut back under a new header in place: the reader starts over', async () => {
+    const path = join(await dirs.make('rollback-full-disk'), 'journal.jsonl');
+    const { io, armed, freed } = fullDisk(path);
+    const writer = follow(io, path);
+    const reader = follow(nodeFileIO, path);
+    await writer.catchUp();
+    await writer.file.append(['"a"'], noFence);
+    const before = { header: await headerOf(path), ino: (await stat(path)).ino };
+    let seenDuring: unknown[] = [];
+    armed.during = async () => {
+      await reader.catchUp();
+      seenDuring = [...reader.state.values];
+    };
+    const failed = await writer.file.append(['"p1"', '"p2"'], noFence).catch((error) => error.code);
+    freed();
+    await writer.file.append([`"${'n'.repeat(40)}"`], noFence); // past the reader's offset
+    await reader.catchUp();
+    expect({
+      seenDuring,
+      failed,
+      reader: reader.state,
+      sameInode: (await stat(path)).ino === before.ino,
+      epochChanged: (await headerOf(path)).epoch !== before.header.epoch,
+    }).toEqual({
+      seenDuring: ['a', 'p1'],
+      failed: 'STORAGE_IO',
+      reader: { values: ['a', 'n'.repeat(40)], resets: 1 },
+      sameInode: true,
+      epochChanged: true,
+    });
+  });
+
+  it('when the new header cannot be written either, the append rejects with its own error and the file is cut back', async () => {
+    const path = join(await dirs.make('rollback-no-header'), 'journal.jsonl');
+    const { io, armed, freed } = fullDisk(path);
+    const writer = follow(io, path);
+    await writer.catchUp();
+    await writer.file.append(['"a"'], noFence);
+    const before = await readFile(path, 'utf8');
+    armed.headerFails = true;
+    armed.during = async () => undefined;
+    const failed = await writer.file.append(['"p1"', '"p2"'], noFence).catch((error) => error);
+    const after = await readFile(path, 'utf8');
+    freed();
+    await writer.file.append(['"b"'], noFence);
+    const reader = follow(nodeFileIO, path);
+    await reader.catchUp();
+    expect({
+      failed: [failed.code, failed.cause?.message],
+      cutBack: after === before,
+      values: reader.state.values,
+    }).toEqual({
+      failed: ['STORAGE_IO', expect.stringMatching(/^short write/)],
+      cutBack: true,
+      values: ['a', 'b'],
+    });
   });
 });

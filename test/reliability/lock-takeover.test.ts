@@ -5,7 +5,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type FileIO, nodeFileIO } from '../../src/adapters/node/file-io.js';
-import { abandonedBreakMs, FileLock } from '../../src/adapters/node/file-lock.js';
+import { FileLock } from '../../src/adapters/node/file-lock.js';
+import { abandonedBreakMs, removeIfHolds } from '../../src/adapters/node/lock-takeover.js';
 import { spawnChild } from '../helpers/child.js';
 import { TempDirs } from '../helpers/temp-dir.js';
 
@@ -204,5 +205,152 @@ describe('removing a takeover file never removes one another taker linked meanwh
       breaker: await readFile(`${lockPath}.break`, 'utf8'),
       files: await readdir(dir),
     }).toEqual({ outcome: 'held', breaker: other, files: ['.lock.break'] });
+  });
+});
+
+/** A pause point: `hit` resolves when the code reaches it, which then waits until `open()`. */
+function gate() {
+  let open!: () => void;
+  let reached!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const hit = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const wait = () => {
+    reached();
+    return opened;
+  };
+  return { open, hit, wait };
+}
+
+/** Another loaded copy of licensekit's lock (its own in-process queues), standing in for a process. */
+async function lockCopy(name: string): Promise<typeof FileLock> {
+  const specifier = `../../src/adapters/node/file-lock.js?copy=${name}`;
+  return ((await import(/* @vite-ignore */ specifier)) as { FileLock: typeof FileLock }).FileLock;
+}
+
+describe('three takers racing around an abandoned takeover file', () => {
+  // Before: A, clearing an abandoned `.break`, moved C's live `.break` aside for a moment; D took
+  // `.break` in that gap, broke the stale lock and acquired; then C, which had already checked that
+  // `.break` was its own, unlinked the lock by name: D's live lock. C acquired too: two holders.
+  it('never lets two of them hold the lock: a lock is only removed once it proves to be the dead one', async () => {
+    const dir = await dirs.make('break-race');
+    const lockPath = join(dir, '.lock');
+    const breaker = `${lockPath}.break`;
+    await writeFile(lockPath, deadToken());
+    await writeFile(breaker, deadToken()); // a takeover file whose taker died
+
+    const aMovesBreak = gate();
+    const aLinksBack = gate();
+    const cRemovesLock = gate();
+    const dHolds = gate();
+    let aMoved = false;
+    let aLinked = false;
+    let cRemoved = false;
+    const ioA: FileIO = {
+      ...nodeFileIO,
+      rename: async (from, to) => {
+        if (from === breaker && !aMoved) {
+          aMoved = true;
+          await aMovesBreak.wait();
+        }
+        return nodeFileIO.rename(from, to);
+      },
+      link: async (existing, newPath) => {
+        if (newPath === breaker && aMoved && !aLinked) {
+          aLinked = true;
+          await aLinksBack.wait();
+        }
+        return nodeFileIO.link(existing, newPath);
+      },
+    };
+    // C's removal of the stale lock, by name (before) or by moving it aside (now).
+    const cRemoval = async (path: string) => {
+      if (path === lockPath && !cRemoved) {
+        cRemoved = true;
+        await cRemovesLock.wait();
+      }
+    };
+    const ioC: FileIO = {
+      ...nodeFileIO,
+      unlink: async (path) => {
+        await cRemoval(path);
+        return nodeFileIO.unlink(path);
+      },
+      rename: async (from, to) => {
+        await cRemoval(from);
+        return nodeFileIO.rename(from, to);
+      },
+    };
+    const A = (await lockCopy('a')).for(lockPath, { io: ioA, timeoutMs: 5000 });
+    const C = (await lockCopy('c')).for(lockPath, { io: ioC, timeoutMs: 5000 });
+    const D = (await lockCopy('d')).for(lockPath, { timeoutMs: 5000 });
+
+    let inside = 0;
+    let most = 0;
+    const fences: string[] = [];
+    const critical = (who: string) => async (fence: () => Promise<void>) => {
+      most = Math.max(most, ++inside);
+      if (who === 'D') await dHolds.wait();
+      fences.push(
+        await fence().then(
+          () => `${who} ok`,
+          (error: Error) => `${who}: ${error.message}`,
+        ),
+      );
+      inside--;
+    };
+    const a = A.run(critical('A'));
+    await aMovesBreak.hit; // A found the abandoned `.break`, and is about to move it aside
+    const c = C.run(critical('C'));
+    await cRemovesLock.hit; // C cleared it, took `.break`, checked both files: about to remove the lock
+    aMovesBreak.open(); // A moves C's live `.break` aside...
+    await aLinksBack.hit; // ...and has read it: about to link it back
+    const d = D.run(critical('D'));
+    await dHolds.hit; // D took `.break` in that gap, broke the stale lock, and holds the lock
+    cRemovesLock.open(); // C removes what it takes for the stale lock
+    await sleep(200);
+    aLinksBack.open();
+    await sleep(200);
+    dHolds.open();
+    await Promise.all([a, c, d]);
+    expect({ most, fences: fences.sort() }).toEqual({ most: 1, fences: ['A ok', 'C ok', 'D ok'] });
+  });
+});
+
+describe('removing a lock that turns out not to hold the dead token', () => {
+  const live = () => breakToken(process.ppid, 0);
+
+  it('puts it back', async () => {
+    const dir = await dirs.make('remove-live');
+    const lockPath = join(dir, '.lock');
+    const token = live();
+    await writeFile(lockPath, token);
+    await removeIfHolds(nodeFileIO, lockPath, lockPath, deadToken());
+    expect({ lock: await readFile(lockPath, 'utf8'), files: await readdir(dir) }).toEqual({
+      lock: token,
+      files: ['.lock'],
+    });
+  });
+
+  it('leaves a lock taken while it was aside, and drops the moved one', async () => {
+    const dir = await dirs.make('remove-taken');
+    const lockPath = join(dir, '.lock');
+    await writeFile(lockPath, live());
+    const newcomer = live();
+    const io: FileIO = {
+      ...nodeFileIO,
+      readFile: async (path) => {
+        if (path !== lockPath) await writeFile(lockPath, newcomer, { flag: 'wx' }); // taken meanwhile
+        return nodeFileIO.readFile(path);
+      },
+    };
+    await removeIfHolds(io, lockPath, lockPath, deadToken());
+    expect({ lock: await readFile(lockPath, 'utf8'), files: await readdir(dir) }).toEqual({
+      lock: newcomer,
+      files: ['.lock'],
+    });
   });
 });

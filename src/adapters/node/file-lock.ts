@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { realpath } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageError } from '../../domain/errors.js';
 import { SerialQueue } from '../_serial-queue.js';
 import { errnoCode, type FileIO, nodeFileIO, unlinkQuietly } from './file-io.js';
+import { removeIfHolds, takeOverStale } from './lock-takeover.js';
+import { heldTokens, isAlive, isStale, newToken, readToken, scratchFile, writeToken } from './lock-token.js';
 import type { StorePath } from './store-path.js';
 
 /** Checks, just before a write commits, that this process still holds the lock (fencing). */
@@ -24,53 +25,17 @@ export interface StoreLockOptions {
   lockTimeoutMs?: number;
 }
 
-interface Owner {
-  pid: number;
-  thread: number;
-  host: string;
-  id: string;
-  /** When a takeover began (`Date.now()`), in the tokens of `<lock>.break` only. */
-  at?: number;
-}
-
-/**
- * A `<lock>.break` older than this is abandoned even if its owner lives (its removal failed, e.g. on
- * EIO, and that process may run for months); takeovers take milliseconds. Clearing one early cannot
- * let two live takers both remove a lock: each taker reads `.break` again right before it removes the
- * stale lock and backs off if `.break` is no longer its own, so it would take a taker that stalls for
- * this long between that read and the unlink right after it (one syscall apart) to remove a lock taken
- * meanwhile; and the new owner's fence would still stop its commit unless that commit raced the
- * unlink too. A clock that jumps counts as a stall.
- */
-export const abandonedBreakMs = 30_000;
-
-/** Tries at removing `<lock>.break` before giving up (a transient EIO should not leave it behind). */
-const breakRemovalAttempts = 3;
-
-const thisHost = hostname();
 /** The in-process queue of each lock file (by real path), shared by every {@link FileLock} of it. */
 const queues = new Map<string, SerialQueue>();
-const heldLocksKey = Symbol.for('licensekit.heldLocks');
-/**
- * The tokens of the locks this thread holds, shared through `globalThis` by every copy of licensekit
- * loaded in it: a lock file naming this pid and thread is stale only if no copy holds it.
- */
-const heldTokens = sharedHeldTokens();
-
-function sharedHeldTokens(): Set<string> {
-  const shared = globalThis as { [heldLocksKey]?: Set<string> };
-  shared[heldLocksKey] ??= new Set<string>();
-  return shared[heldLocksKey];
-}
 
 /**
  * A lock shared by every process that opens the same store, plus a queue inside this process.
- * The lock file holds its owner's pid and host; a lock whose owner process is gone is taken over at
- * once (no stale timeout). Takeovers are serialised by a second file (`<lock>.break`, cleared when
- * its taker is gone or after {@link abandonedBreakMs}) and remove only the dead owner's exact token,
- * so two processes breaking the same stale lock cannot both win and a live owner's lock is never
- * moved; writers also re-check ownership right before each commit ({@link Fence}). The lock file is
- * named by the real path of its directory (created on first use), so a symlinked or relative
+ * The lock file holds its owner's token (pid, thread, host); a lock whose owner process is gone is
+ * taken over at once (no stale timeout), by the protocol of {@link takeOverStale}: takeovers are
+ * serialised by a second file (`<lock>.break`), and no lock file is ever removed by name, only moved
+ * aside and unlinked once it proves to hold the token meant, so a live owner's lock is never removed
+ * on purpose. Writers also re-check ownership right before each commit ({@link Fence}). The lock file
+ * is named by the real path of its directory (created on first use), so a symlinked or relative
  * spelling is the same lock. Network filesystems are not supported.
  */
 export class FileLock {
@@ -156,12 +121,12 @@ export class FileLock {
   async #acquire(): Promise<string> {
     const token = newToken();
     const deadline = Date.now() + this.#timeoutMs;
-    const temp = this.#tokenFile();
+    const temp = scratchFile(this.#path);
     // Registered before it is linked into place: no copy of licensekit here may see it unregistered.
     heldTokens.add(token);
     let acquired = false;
     try {
-      await this.#writeToken(temp, token);
+      await writeToken(this.#io, temp, token);
       for (let attempt = 0; ; attempt++) {
         try {
           await this.#io.link(temp, this.#path);
@@ -170,8 +135,8 @@ export class FileLock {
         } catch (error) {
           if (errnoCode(error) !== 'EEXIST') throw error;
         }
-        const held = await this.#read(this.#path);
-        if (held !== null && isStale(held) && (await this.#breakStale(held))) {
+        const held = await readToken(this.#io, this.#path);
+        if (held !== null && isStale(held) && (await takeOverStale(this.#io, this.#path, held))) {
           this.#swept = false; // a dead owner may have left token files too
           continue;
         }
@@ -189,99 +154,9 @@ export class FileLock {
     }
   }
 
-  async #writeToken(path: string, token: string): Promise<void> {
-    const fd = await this.#io.open(path, 'wx', 0o600);
-    try {
-      const bytes = new TextEncoder().encode(token);
-      const written = await this.#io.write(fd, bytes, 0, bytes.length, 0);
-      if (written !== bytes.length) throw new StorageError('STORAGE_IO', `could not write the lock ${path}`);
-    } finally {
-      await this.#io.close(fd);
-    }
-  }
-
-  /** A unique name for a token file of this process (`<lock>.<pid>.<id>.tmp`: swept once it is gone). */
-  #tokenFile(): string {
-    return `${this.#path}.${process.pid}.${randomBytes(8).toString('hex')}.tmp`;
-  }
-
-  /**
-   * Removes the lock file if it still holds `observed`, the token of an owner that is gone. Takeovers
-   * are serialised by `<lock>.break`, which holds the taker's token and when it began: only its holder
-   * re-reads the lock and removes it, so a lock that changed meanwhile (released, or taken by a live
-   * owner) is never touched. A `.break` whose holder is gone, or that is older than
-   * {@link abandonedBreakMs}, is cleared. Returns false when another live taker is breaking the lock,
-   * or cleared this one's `.break` (wait, then look again).
-   */
-  async #breakStale(observed: string): Promise<boolean> {
-    const breaker = `${this.#path}.break`;
-    const mine = newToken(Date.now());
-    // Held (as lock tokens are) so another copy of licensekit in this thread never takes it for a leftover.
-    heldTokens.add(mine);
-    try {
-      const temp = this.#tokenFile();
-      try {
-        await this.#writeToken(temp, mine);
-        await this.#io.link(temp, breaker);
-      } finally {
-        await unlinkQuietly(this.#io, temp);
-      }
-    } catch (error) {
-      heldTokens.delete(mine);
-      if (errnoCode(error) !== 'EEXIST') throw error;
-      const other = await this.#read(breaker);
-      if (other === null || !isAbandoned(other)) return false;
-      await this.#removeBreak(other);
-      return true;
-    }
-    try {
-      // `.break` is read again right before the unlink: see abandonedBreakMs.
-      if ((await this.#read(this.#path)) !== observed) return true;
-      if ((await this.#read(breaker)) !== mine) return false;
-      await this.#io.unlink(this.#path).catch((error: unknown) => {
-        if (errnoCode(error) !== 'ENOENT') throw error;
-      });
-      return true;
-    } finally {
-      try {
-        await this.#removeBreak(mine);
-      } finally {
-        heldTokens.delete(mine);
-      }
-    }
-  }
-
-  /**
-   * Removes `<lock>.break` if it holds `token`. It is renamed to a name of this process's own, then
-   * read: a read-then-unlink could remove a `.break` that another taker linked in between (after
-   * clearing the same abandoned one), so one that turns out not to hold `token` is linked back
-   * instead, unless a newer one took its place. A failed rename is tried again: a `.break` left by a
-   * live process holds up other processes' takeovers for {@link abandonedBreakMs}.
-   */
-  async #removeBreak(token: string): Promise<void> {
-    const breaker = `${this.#path}.break`;
-    const aside = this.#tokenFile();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#io.rename(breaker, aside);
-        break;
-      } catch (error) {
-        if (errnoCode(error) === 'ENOENT') return;
-        if (attempt === breakRemovalAttempts) throw error;
-        await sleep(10 * attempt);
-      }
-    }
-    try {
-      if ((await this.#read(aside)) === token) return;
-      // Its taker reads `.break` before it removes the lock; if this fails, that taker backs off.
-      await this.#io.link(aside, breaker).catch(() => undefined);
-    } finally {
-      await unlinkQuietly(this.#io, aside);
-    }
-  }
-
+  /** Fails unless the lock file still holds `token`. */
   async #fence(token: string): Promise<void> {
-    if ((await this.#read(this.#path)) !== token) {
+    if ((await readToken(this.#io, this.#path)) !== token) {
       throw new StorageError(
         'STORAGE_IO',
         `lost the lock ${this.#path} to another process; nothing was written`,
@@ -289,9 +164,10 @@ export class FileLock {
     }
   }
 
+  /** Removes the lock file if it still holds `token` (moved aside first, like any removal). */
   async #release(token: string): Promise<void> {
     try {
-      if ((await this.#read(this.#path)) === token) await this.#io.unlink(this.#path);
+      await removeIfHolds(this.#io, this.#path, this.#path, token);
     } catch {
       // A lock file we fail to remove names this process: this thread takes it for a leftover (no
       // longer held), other processes recover it once this one exits.
@@ -314,65 +190,6 @@ export class FileLock {
       if (match && !isAlive(Number(match[1]))) await unlinkQuietly(this.#io, join(dir, name));
     }
   }
-
-  async #read(path: string): Promise<string | null> {
-    try {
-      return (await this.#io.readFile(path)).toString('utf8');
-    } catch (error) {
-      if (errnoCode(error) === 'ENOENT') return null;
-      throw error;
-    }
-  }
-}
-
-/** A new token naming this thread, unique; `at` only for `<lock>.break`. */
-function newToken(at?: number): string {
-  const owner: Owner = {
-    pid: process.pid,
-    thread: threadId,
-    host: thisHost,
-    id: randomBytes(8).toString('hex'),
-  };
-  if (at !== undefined) owner.at = at;
-  return JSON.stringify(owner);
-}
-
-/** A `<lock>.break` is abandoned when its owner is gone or it is older than {@link abandonedBreakMs}. */
-function isAbandoned(content: string): boolean {
-  if (isStale(content)) return true;
-  const { at } = JSON.parse(content) as Partial<Owner>; // isStale parsed it
-  return typeof at === 'number' && Math.abs(Date.now() - at) > abandonedBreakMs;
-}
-
-/** A lock is stale when its owner is a process on this host that no longer exists. */
-function isStale(content: string): boolean {
-  let owner: Partial<Owner>;
-  try {
-    owner = JSON.parse(content) as Partial<Owner>;
-  } catch {
-    return true; // never written by a live owner: tokens are linked into place complete
-  }
-  if (typeof owner !== 'object' || owner === null) return true;
-  if (heldTokens.has(content) || owner.host !== thisHost || typeof owner.pid !== 'number') return false;
-  // A token of this thread that no copy of licensekit here holds is left over (from a failed release
-  // or an earlier process with the same pid).
-  if (owner.pid === process.pid) return owner.thread === threadId;
-  return !isAlive(owner.pid);
-}
-
-/** Whether a process with this pid exists on this host (one we may not signal still exists). */
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoCode(error) !== 'ESRCH';
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function cryptoFraction(): number {

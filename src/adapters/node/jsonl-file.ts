@@ -143,7 +143,7 @@ export class JsonlFile {
         await this.#io.fsync(fd);
         committed = true;
       } finally {
-        if (!committed) await this.#rollBack(path, fd, fence);
+        if (!committed) await this.#rollBack(path, fd, ino, fence);
       }
       if (created) await fsyncDirectory(this.#io, dirname(path));
       this.#offset += bytes.length;
@@ -167,13 +167,14 @@ export class JsonlFile {
   /**
    * Undoes a failed append to the file open at `fd`. A file with records is replaced by a copy of its
    * records up to `#offset` under a new header (a new epoch): a reader in another process that read
-   * the failed bytes then starts over. Cutting the file back instead keeps its header, so such a
+   * the failed bytes then starts over. Cutting the file back alone would keep its header, so such a
    * reader would keep records never stored and, once later appends grew the file past its offset, read
    * on from the middle of one. The copy costs a rewrite of the whole file, but only after an I/O
-   * error. A file without records is cut back (its next append writes a new header), and so is one
-   * whose copy fails.
+   * error. A file without records is cut back (its next append writes a new header). When the copy
+   * fails too (a full disk), the file is cut back and given a new header in place
+   * (`#renewHeader`). Failures here are not reported: the append's own error is.
    */
-  async #rollBack(path: string, fd: number, fence: Fence): Promise<void> {
+  async #rollBack(path: string, fd: number, ino: number, fence: Fence): Promise<void> {
     const header = this.#header;
     if (this.#offset > 0 && header !== null) {
       const kept = this.#range(fd, header.length, this.#offset);
@@ -184,7 +185,34 @@ export class JsonlFile {
         // Cut back below: the failed append must not stay.
       }
     }
-    await this.#io.ftruncate(fd, this.#offset).catch(() => undefined);
+    try {
+      await this.#io.ftruncate(fd, this.#offset);
+      if (this.#offset > 0) await this.#renewHeader(path, ino);
+    } catch {
+      // The append rejects with its own error; a later append cuts what is left as a torn tail.
+    }
+  }
+
+  /**
+   * Starts a new generation of the file at `path` (inode `ino`) in place: overwrites its header with
+   * one of the same length and a fresh epoch, so readers that read bytes since cut off start over.
+   * The epoch is fixed-width hex, so even a header overwritten in part is a valid one that differs.
+   * Written through a descriptor of its own: an `a+` one ignores the position on Linux. A header
+   * without an epoch (files of earlier versions) has another length, and is left as it is.
+   */
+  async #renewHeader(path: string, ino: number): Promise<void> {
+    const header = newHeader(this.#format);
+    if (header.length !== this.#header?.length) return;
+    const fd = await this.#io.open(path, 'r+');
+    try {
+      // Not a file swapped in at `path` meanwhile.
+      if ((await this.#io.fstat(fd)).ino !== ino) return;
+      await writeFully(this.#io, fd, header, 0);
+      await this.#io.fsync(fd);
+    } finally {
+      await closeQuietly(this.#io, fd);
+    }
+    this.#header = header;
   }
 
   /**

@@ -3,13 +3,18 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { StorageError } from '../../domain/errors.js';
 import { errnoCode, type FileIO } from './file-io.js';
 
+/** Symlinks followed by hand before a path counts as a loop: Linux's MAXSYMLINKS. */
+const maxSymlinkHops = 40;
+
 /**
  * The path of a store file, resolved through symlinks once, when the store is first used: the real
  * path of the file if it exists, else (a symlink to a file not created yet is followed first) the
  * real path of its directory, created if missing, joined with its name. Every file operation of the
  * store and its default lock use that path, so a store opened through a symlink to the file or to
  * its directory is one store with its target, and an atomic replace renames over the target, never
- * over the link.
+ * over the link. A chain of more than 40 links fails with `STORAGE_IO` (cause `ELOOP`), as the
+ * kernel's does, even one `realpath` cannot see as a loop (`x -> nodir/../x`: ENOENT, since `nodir`
+ * is missing, yet the link leads back to itself).
  */
 export class StorePath {
   /** The path as the caller gave it, for messages. */
@@ -33,8 +38,11 @@ export class StorePath {
     return this.#real;
   }
 
-  /** Follows `path`; a cycle of symlinks, or too long a chain, fails `realpath` with ELOOP. */
-  async #resolve(path: string): Promise<string> {
+  /**
+   * Follows `path`, `hops` links in; a cycle of symlinks, or too long a chain, fails `realpath` with
+   * ELOOP, and so does following more than {@link maxSymlinkHops} links here.
+   */
+  async #resolve(path: string, hops = 0): Promise<string> {
     try {
       return await realpath(path);
     } catch (error) {
@@ -47,7 +55,11 @@ export class StorePath {
     });
     if (target === null) await this.#io.mkdir(dirname(path));
     const dir = await realpath(dirname(path));
+    if (target === null) return join(dir, basename(path));
+    if (hops === maxSymlinkHops) {
+      throw Object.assign(new Error(`too many levels of symbolic links at ${path}`), { code: 'ELOOP' });
+    }
     // A relative target is read from the link's real directory, as the kernel does.
-    return target === null ? join(dir, basename(path)) : this.#resolve(resolve(dir, target));
+    return this.#resolve(resolve(dir, target), hops + 1);
   }
 }
