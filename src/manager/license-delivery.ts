@@ -48,9 +48,13 @@ export class LicenseDelivery {
     this.#options = options;
   }
 
-  /** Sends the email unless it was sent already or there is no mailer; returns the license. */
+  /**
+   * Sends the email unless it was sent already, there is no mailer, or the license has no email
+   * address (a license a refund or dispute stored before its sale, from a payload without one);
+   * returns the license.
+   */
   async deliver(license: License, purchase: Purchase | null, actor: string): Promise<License> {
-    if (!this.#options.mailer || license.deliveredAt !== null) return license;
+    if (!this.#options.mailer || license.deliveredAt !== null || license.email === '') return license;
     return this.#send(license, purchase, actor, (current) => current.deliveredAt === null);
   }
 

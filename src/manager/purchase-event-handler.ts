@@ -172,15 +172,15 @@ export class PurchaseEventHandler {
   /**
    * The sale's license, stored already, after `candidate` (the license this event would issue) is
    * taken into account. A license stored early, by a refund or dispute that came before its sale
-   * (revoked or suspended, and without a `created` record), was built from that event's data, which
-   * may lack the product: it takes the sale's product, customer, seats and term, and keeps its key
-   * and status. A later event of a sale that names the sale's subscription (Lemon Squeezy's
+   * (without a `created` record; revoked or suspended, or reinstated already by a dispute won but
+   * still without the product or email the event lacked), was built from that event's data: it takes
+   * the sale's product, customer, seats and term, and keeps its key and status. A later event of a sale that names the sale's subscription (Lemon Squeezy's
    * `subscription_created`, which comes beside an `order_created` that names none) links it to the
    * license, so renewals and cancellations find it; a license linked already keeps its subscription.
    */
   async #settle(license: License, candidate: License): Promise<License> {
     const early =
-      license.status !== 'active' &&
+      (license.status !== 'active' || lacksSaleData(license)) &&
       !(await this.#hasLicenseRecord('created', createdRecordId(license), license.key));
     const { subscriptionId } = candidate;
     if (!early && (subscriptionId === null || license.subscriptionId !== null)) return license;
@@ -325,6 +325,11 @@ export class PurchaseEventHandler {
     const plan = this.#plan(purchase);
     return { ...plan, maxDevices: purchase.quantity * plan.maxDevices };
   }
+}
+
+/** Whether `license` lacks what only its sale can give: a product or an email. */
+function lacksSaleData(license: License): boolean {
+  return license.productId === unknownProductId || license.email === '';
 }
 
 /**

@@ -259,6 +259,25 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     expect(await manager.validate(born.license!.key, { productId: 'pro' })).toMatchObject({ code: 'VALID' });
   });
 
+  it('a license stored early and reinstated before its sale still takes the sale’s terms and is emailed', async () => {
+    const { manager, mailer } = setup(kind, { plans: yearly });
+    const sale = purchaseEventFixture({
+      purchase: { productId: 'pro', email: 'buyer@example.com', customerName: 'Buyer' },
+    });
+    const nameless = { productId: unknownProductId, productName: '', email: '', customerName: '' };
+    const early = await manager.handlePurchaseEvent(followUp(sale, 'dispute', nameless));
+    const won = await manager.handlePurchaseEvent(followUp(sale, 'dispute_won', nameless));
+    expect(won.license).toMatchObject({ status: 'active', productId: unknownProductId, email: '' });
+    expect(mailer.sent).toEqual([]);
+    const born = await manager.handlePurchaseEvent(sale);
+    expect(born).toMatchObject({
+      action: 'created',
+      license: { key: early.license!.key, status: 'active', productId: 'pro', email: 'buyer@example.com' },
+    });
+    expect(mailer.sent.map((sent) => sent.to)).toEqual(['buyer@example.com']);
+    expect(await manager.validate(born.license!.key, { productId: 'pro' })).toMatchObject({ code: 'VALID' });
+  });
+
   it('a refund and its sale delivered at the same moment end revoked, in either order', async () => {
     const { manager, licenses } = setup(kind);
     const sale = purchaseEventFixture();
