@@ -9,8 +9,7 @@ import type { LicenseFilter, LicenseMutation } from '../ports/storage.js';
  * readers get them without copying and nobody can change them behind the store's back.
  */
 export class LicenseTable {
-  /** Replaced, never emptied, by {@link LicenseTable.clear}: an iteration in progress keeps its own map. */
-  #byKey = new Map<string, License>();
+  readonly #byKey = new Map<string, License>();
   /**
    * Sale → key index: a license's sale never changes, so replacing a license touches `#byKey` only.
    * Built on the first lookup by sale, not while a store loads its file: validations never need it.
@@ -63,19 +62,17 @@ export class LicenseTable {
     return this.#byKey.values();
   }
 
+  /** The licenses by lookup key, in insertion order. */
+  entries(): IterableIterator<[string, License]> {
+    return this.#byKey.entries();
+  }
+
   /**
    * The licenses matching `filter`, in insertion order, streamed from the live table: each license at
-   * most once, as it is when reached. Licenses added meanwhile come at the end; after a `clear()`,
-   * the iteration finishes on the table as it was before.
+   * most once, as it is when reached. Licenses added meanwhile come at the end.
    */
   *filter(filter?: LicenseFilter): Generator<License> {
     for (const license of this.#byKey.values()) if (matchesLicenseFilter(license, filter)) yield license;
-  }
-
-  /** Empties the table for a reload; a `filter()` iteration in progress is not affected. */
-  clear(): void {
-    this.#byKey = new Map();
-    this.#byPurchase = null;
   }
 
   /** The sale → key index, built from the table on first use. */

@@ -3,17 +3,12 @@ import { type License, licenseKeyIndex, parseLicense, purchaseIndex } from '../.
 import { isValidTelemetryChange } from '../../ports/license-changes.js';
 import type { InsertResult, LicenseMutation, LicenseStore } from '../../ports/storage.js';
 import { GroupCommit, type Outcome } from '../_group-commit.js';
-import { applyMutation, LicenseTable } from '../_license-table.js';
+import { applyMutation, type LicenseTable } from '../_license-table.js';
 import { SerialQueue } from '../_serial-queue.js';
 import { type Fence, FileLock } from './file-lock.js';
+import { LicenseCache, type LicenseSink } from './license-cache.js';
 import type { StorePath } from './store-path.js';
-import {
-  addTelemetry,
-  applyTelemetry,
-  mergeTelemetry,
-  type Telemetry,
-  telemetryFlushDelay,
-} from './telemetry.js';
+import { telemetryFlushDelay } from './telemetry.js';
 
 /** Options every file-backed license store accepts. */
 export interface FileLicenseStoreOptions {
@@ -45,8 +40,11 @@ export interface LicenseFile {
   readonly store: StorePath;
   /** Removes leftovers of crashed writers (under the lock, once, when the store opens). */
   recover(): Promise<void>;
-  /** Brings `table` up to date with the file; returns the keys it replaced, or `'all'`. */
-  refresh(table: LicenseTable): Promise<Iterable<License> | 'all'>;
+  /**
+   * Brings `licenses` up to date with the file: puts each license the file changed since the last
+   * call, or clears them and puts every license the file holds.
+   */
+  refresh(licenses: LicenseSink): Promise<void>;
   /**
    * Durably writes `staged` (new or changed licenses) on top of `table`, fencing before commit. A
    * write of the whole table runs through `writeTable` (see {@link TableWrite}).
@@ -61,9 +59,8 @@ export interface LicenseFile {
 
 /**
  * Runs `write`, a write of the whole table with the staged licenses on top, which must read the
- * table before its first `await`. The table carries this process's unwritten telemetry, so the
- * store counts the write as a telemetry flush: what it carries is no longer pending, and is pending
- * again if the write fails.
+ * table before its first `await`. The table carries this process's unwritten telemetry, so once
+ * the write succeeds the store counts that telemetry as written.
  */
 export type TableWrite = (write: () => Promise<void>) => Promise<void>;
 
@@ -87,9 +84,9 @@ class FileLicenseStore implements LicenseStore {
   readonly #flushMs: number;
   /** How long telemetry waits to be written: `#flushMs`, or longer after a slow flush. */
   #flushDelayMs: number;
-  readonly #table = new LicenseTable();
-  /** Telemetry recorded and not yet being written, by key. */
-  #pending = new Map<string, Telemetry>();
+  readonly #cache = new LicenseCache();
+  /** True when validations may have left telemetry unwritten: set by each, cleared when a flush takes it. */
+  #telemetryPending = false;
   readonly #commits = new GroupCommit<WriteOp, InsertResult | License | null | undefined>((ops) =>
     this.#commit(ops),
   );
@@ -120,18 +117,18 @@ class FileLicenseStore implements LicenseStore {
 
   get(key: string): Promise<License | null> {
     // The validation hot path: a fresh hit is answered without an async frame.
-    const hit = this.#fresh ? this.#table.get(key) : null;
+    const hit = this.#fresh ? this.#cache.view.get(key) : null;
     return hit ? Promise.resolve(hit) : this.#getSlow(key);
   }
 
   async #getSlow(key: string): Promise<License | null> {
     await this.#ready();
-    return this.#table.get(key) ?? (await this.#recheck(() => this.#table.get(key)));
+    return this.#cache.view.get(key) ?? (await this.#recheck(() => this.#cache.view.get(key)));
   }
 
   async getByPurchase(source: string, purchaseId: string): Promise<License | null> {
     await this.#ready();
-    const find = () => this.#table.getByPurchase(source, purchaseId);
+    const find = () => this.#cache.view.getByPurchase(source, purchaseId);
     return find() ?? (await this.#recheck(find));
   }
 
@@ -144,11 +141,11 @@ class FileLicenseStore implements LicenseStore {
   async update(key: string, mutate: LicenseMutation): Promise<License | null> {
     // As in get: while the table is fresh the store is open and current, so validations skip #ready.
     if (!this.#fresh) await this.#ready();
-    const current = this.#table.get(key) ?? (await this.#recheck(() => this.#table.get(key)));
+    const current = this.#cache.view.get(key) ?? (await this.#recheck(() => this.#cache.view.get(key)));
     if (current === null) return null;
     const next = applyMutation(current, mutate);
     if (next === current) return current;
-    if (isValidTelemetryChange(current, next)) return this.#recordTelemetry(current, next);
+    if (isValidTelemetryChange(current, next)) return this.#recordTelemetry(next);
     return (await this.#commits.submit({ kind: 'update', key, mutate })) as License | null;
   }
 
@@ -158,7 +155,7 @@ class FileLicenseStore implements LicenseStore {
    */
   async *list(filter?: Parameters<LicenseStore['list']>[0]): AsyncGenerator<License> {
     await this.#ready();
-    yield* this.#table.filter(filter);
+    yield* this.#cache.view.filter(filter);
   }
 
   /** Rejects every call from now on, waits for the writes in flight and writes the pending telemetry. */
@@ -178,8 +175,8 @@ class FileLicenseStore implements LicenseStore {
     if (this.#flushTimer) clearTimeout(this.#flushTimer);
     if (this.#staleTimer) clearTimeout(this.#staleTimer);
     this.#flushTimer = null;
-    await this.#commits.idle(); // a write in flight that fails puts its telemetry back in #pending
-    while (this.#pending.size > 0) await this.#commits.submit({ kind: 'flush' });
+    await this.#commits.idle(); // a write in flight that fails leaves its telemetry pending
+    while (this.#telemetryPending) await this.#commits.submit({ kind: 'flush' });
   }
 
   /** Throws `STORAGE_CLOSED` once `close()` was called. */
@@ -226,16 +223,9 @@ class FileLicenseStore implements LicenseStore {
   /** Refreshes serialize, so one started under the lock sees everything committed before it. */
   #refresh(): Promise<void> {
     return this.#fileQueue.run(async () => {
-      const replaced = await this.#file.refresh(this.#table);
+      await this.#file.refresh(this.#cache);
+      this.#cache.refreshed();
       this.#markFresh();
-      if (this.#pending.size === 0) return;
-      const keys =
-        replaced === 'all' ? [...this.#pending.keys()] : [...replaced].map((l) => licenseKeyIndex(l.key));
-      for (const key of keys) {
-        const telemetry = this.#pending.get(key);
-        const license = this.#table.get(key);
-        if (telemetry && license) this.#table.put(applyTelemetry(license, telemetry));
-      }
     });
   }
 
@@ -249,13 +239,11 @@ class FileLicenseStore implements LicenseStore {
     this.#staleTimer.unref?.();
   }
 
-  #recordTelemetry(current: License, next: License): License {
-    const key = this.#table.indexOf(current.key);
-    const pending = this.#pending.get(key);
-    const entry = addTelemetry(pending, current, next);
-    if (entry !== pending) this.#pending.set(key, entry);
+  /** Puts a validated license in the view; the flush finds its telemetry unwritten there. */
+  #recordTelemetry(next: License): License {
+    this.#telemetryPending = true;
     if (this.#flushTimer === null && !this.#flushing) this.#scheduleFlush();
-    return this.#table.put(next);
+    return this.#cache.view.put(next);
   }
 
   #scheduleFlush(): void {
@@ -266,7 +254,7 @@ class FileLicenseStore implements LicenseStore {
 
   #flushTelemetry(): void {
     this.#flushTimer = null;
-    if (this.#closing || this.#pending.size === 0) return;
+    if (this.#closing || !this.#telemetryPending) return;
     this.#flushing = true;
     const started = performance.now();
     this.#commits
@@ -280,50 +268,15 @@ class FileLicenseStore implements LicenseStore {
       .finally(() => {
         this.#flushing = false;
         // What validations recorded meanwhile waits from now: flushes never run back to back.
-        if (this.#pending.size > 0 && this.#flushTimer === null) this.#scheduleFlush();
+        if (this.#telemetryPending && this.#flushTimer === null) this.#scheduleFlush();
       });
   }
 
-  /**
-   * Moves the telemetry a batch writes out of `#pending`: all of it when the batch flushes, else that
-   * of the licenses it changes. Telemetry recorded during the write starts a new pending entry.
-   */
-  #takeTelemetry(staged: Staged, ops: readonly WriteOp[]): Map<string, Telemetry> {
-    if (ops.some((op) => op.kind === 'flush')) return this.#takeAllBut([]);
-    const taken = new Map<string, Telemetry>();
-    moveTelemetry(this.#pending, taken, staged.changed);
-    return taken;
-  }
-
-  /** Moves all telemetry out of `#pending` but that of the `kept` keys. */
-  #takeAllBut(kept: Iterable<string>): Map<string, Telemetry> {
-    const taken = this.#pending;
-    this.#pending = new Map();
-    moveTelemetry(taken, this.#pending, kept);
-    return taken;
-  }
-
-  /**
-   * Runs `write` of the whole table with `staged` on top (see {@link TableWrite}). It writes the
-   * other licenses as the table holds them, with their pending telemetry: that is taken as by a flush.
-   * Staged licenses are written as staged: telemetry recorded for them since stays pending.
-   */
-  async #writeTable(staged: ReadonlyMap<string, License>, write: () => Promise<void>): Promise<void> {
-    const taken = this.#takeAllBut(staged.keys());
-    try {
-      await write();
-    } catch (error) {
-      this.#restoreTelemetry(taken);
-      throw error;
-    }
-  }
-
-  /** Puts back telemetry whose write failed, under what was recorded since. */
-  #restoreTelemetry(taken: ReadonlyMap<string, Telemetry>): void {
-    for (const [key, telemetry] of taken) {
-      const since = this.#pending.get(key);
-      this.#pending.set(key, since ? mergeTelemetry(telemetry, since) : telemetry);
-    }
+  /** Runs `write` of the whole table (see {@link TableWrite}); once it succeeds, the file holds the view as it was. */
+  async #writeTable(write: () => Promise<void>): Promise<void> {
+    const written = this.#cache.snapshot();
+    await write();
+    this.#cache.wroteAll(written);
   }
 
   #commit(ops: WriteOp[]): Promise<Outcome<InsertResult | License | null | undefined>[]> {
@@ -342,48 +295,51 @@ class FileLicenseStore implements LicenseStore {
   ): Promise<Outcome<InsertResult | License | null | undefined>[]> {
     await this.#refresh();
     this.#holdingLock = true; // from here on, the table is the latest state until the lock is released
-    const staged = new Staged(this.#table);
-    const outcomes = ops.map((op) => attempt(() => staged.apply(op, this.#pending)));
-    const writing = this.#takeTelemetry(staged, ops);
+    const flushes = ops.some((op) => op.kind === 'flush');
+    if (flushes) this.#telemetryPending = false; // the flush takes all there is, in the apply below
+    const staged = new Staged(this.#cache);
+    const outcomes = ops.map((op) => attempt(() => staged.apply(op)));
     try {
       if (staged.changes.size > 0) {
-        const writeTable: TableWrite = (write) => this.#writeTable(staged.changes, write);
-        await this.#fileQueue.run(() => this.#file.persist(this.#table, staged.changes, fence, writeTable));
+        const writeTable: TableWrite = (write) => this.#writeTable(write);
+        const view = this.#cache.view;
+        await this.#fileQueue.run(() => this.#file.persist(view, staged.changes, fence, writeTable));
       }
     } catch (error) {
-      this.#restoreTelemetry(writing);
+      if (flushes) this.#telemetryPending = true; // still unwritten: the view still differs from the file
       throw error;
     }
-    // The table holds the licenses a flush wrote as they are, with telemetry recorded during the write
-    // on top. New and changed licenses replace the table's, carrying that telemetry over.
-    for (const key of staged.changed) {
-      const license = staged.changes.get(key)!;
-      const recorded = this.#pending.get(key);
-      this.#table.put(recorded ? applyTelemetry(license, recorded) : license);
+    // Licenses a flush wrote stay in the view as they are; new and changed ones replace the view's,
+    // carrying over the telemetry recorded during the write.
+    for (const [key, license] of staged.changes) {
+      const base = staged.changed.get(key);
+      if (base === undefined) this.#cache.wroteAsSeen(key, license);
+      else this.#cache.wrote(key, license, base);
     }
     this.#markFresh();
     return outcomes;
   }
 }
 
-/** The licenses a batch changes, seen on top of the table while the batch is applied. */
+/** The licenses a batch changes, seen on top of the view while the batch is applied. */
 class Staged {
-  /** What the batch writes: new and changed licenses, and the table records a flush writes as they are. */
+  /** What the batch writes: new and changed licenses, and the licenses a flush writes as they are. */
   readonly changes = new Map<string, License>();
-  /** The keys of the new and changed licenses in `changes`. */
-  readonly changed = new Set<string>();
+  /** The keys of the new and changed licenses in `changes`, each with the view's license it replaces. */
+  readonly changed = new Map<string, License | null>();
   readonly #byPurchase = new Map<string, License>();
+  readonly #cache: LicenseCache;
   readonly #table: LicenseTable;
 
-  constructor(table: LicenseTable) {
-    this.#table = table;
+  constructor(cache: LicenseCache) {
+    this.#cache = cache;
+    this.#table = cache.view;
   }
 
-  apply(op: WriteOp, pending: ReadonlyMap<string, Telemetry>): InsertResult | License | null | undefined {
+  apply(op: WriteOp): InsertResult | License | null | undefined {
     if (op.kind === 'flush') {
-      for (const key of pending.keys()) {
-        const license = this.#get(key);
-        if (license) this.changes.set(key, license);
+      for (const [key, license] of this.#cache.unwritten()) {
+        if (!this.changes.has(key)) this.changes.set(key, license);
       }
       return undefined;
     }
@@ -414,23 +370,9 @@ class Staged {
     const frozen = Object.freeze(license);
     const key = licenseKeyIndex(license.key);
     this.changes.set(key, frozen);
-    this.changed.add(key);
+    if (!this.changed.has(key)) this.changed.set(key, this.#table.get(key));
     this.#byPurchase.set(purchaseIndex(license.purchaseSource, license.purchaseId), frozen);
     return frozen;
-  }
-}
-
-/** Moves the telemetry of `keys` from `from` to `to`. */
-function moveTelemetry(
-  from: Map<string, Telemetry>,
-  to: Map<string, Telemetry>,
-  keys: Iterable<string>,
-): void {
-  for (const key of keys) {
-    const telemetry = from.get(key);
-    if (telemetry === undefined) continue;
-    to.set(key, telemetry);
-    from.delete(key);
   }
 }
 

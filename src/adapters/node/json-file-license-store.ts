@@ -12,6 +12,7 @@ import {
   type TableWrite,
 } from './file-license-store.js';
 import type { Fence } from './file-lock.js';
+import type { LicenseSink } from './license-cache.js';
 import { LicenseLine } from './license-line.js';
 import { StorePath } from './store-path.js';
 
@@ -65,25 +66,24 @@ class JsonLicenseFile implements LicenseFile {
     await sweepTempFiles(this.#io, await this.store.real());
   }
 
-  async refresh(table: LicenseTable): Promise<'all' | License[]> {
+  async refresh(licenses: LicenseSink): Promise<void> {
     const generation = await this.#readGeneration();
-    if (generation === this.#generation) return [];
+    if (generation === this.#generation) return;
     if (generation === 0) {
-      table.clear();
+      licenses.clear();
       this.#chunks = [];
       this.#generation = 0;
-      return 'all';
+      return;
     }
-    const licenses = await this.#load();
-    table.clear();
+    const loaded = await this.#load();
+    licenses.clear();
     this.#chunks = [];
-    for (const license of licenses.list) table.put(license);
-    if (table.size !== licenses.list.length) {
-      table.clear();
+    for (const license of loaded.list) licenses.put(license);
+    if (licenses.size !== loaded.list.length) {
+      licenses.clear();
       throw this.#corrupt('has two licenses with one key');
     }
-    this.#generation = licenses.generation;
-    return 'all';
+    this.#generation = loaded.generation;
   }
 
   persist(

@@ -12,6 +12,7 @@ import {
 } from './file-license-store.js';
 import type { Fence } from './file-lock.js';
 import { JsonlFile, type JsonlLine } from './jsonl-file.js';
+import type { LicenseSink } from './license-cache.js';
 import { StorePath } from './store-path.js';
 
 /** Options of {@link jsonlLicenseStore}. */
@@ -47,20 +48,11 @@ class JsonlLicenseFile implements LicenseFile {
     await sweepTempFiles(this.#io, await this.store.real());
   }
 
-  async refresh(table: LicenseTable): Promise<'all' | License[]> {
-    let replaced: 'all' | License[] = [];
+  async refresh(licenses: LicenseSink): Promise<void> {
     await this.#journal.catchUp(
-      (line) => {
-        const license = this.#parse(line);
-        table.put(license);
-        if (replaced !== 'all') replaced.push(license);
-      },
-      () => {
-        table.clear();
-        replaced = 'all';
-      },
+      (line) => licenses.put(this.#parse(line)),
+      () => licenses.clear(),
     );
-    return replaced;
   }
 
   async persist(

@@ -1,0 +1,111 @@
+import { type License, licenseKeyIndex } from '../../domain/license.js';
+import { freezeLicense, LicenseTable } from '../_license-table.js';
+import { carryTelemetry } from './telemetry.js';
+
+/** What a file format loads licenses into when it reads its file (see `LicenseFile.refresh`). */
+export interface LicenseSink {
+  /** How many licenses were put since the last `clear()`, each key counted once. */
+  readonly size: number;
+  /** Takes `license` as the file now holds it. */
+  put(license: License): void;
+  /** Starts a reload: every license the file holds is put again, and only those stay. */
+  clear(): void;
+}
+
+/** The tables a reload replaces, kept until a refresh succeeds: their telemetry is carried over. */
+interface Replaced {
+  readonly view: LicenseTable;
+  readonly written: Map<string, License>;
+}
+
+/**
+ * A file store's licenses in memory, twice: as the file holds them, and as readers see them, with
+ * this process's validation telemetry that is not written yet on top. A license without such
+ * telemetry is the same object in both, so recording a validation costs nothing beyond putting the
+ * new snapshot in the view. What is unwritten is found when a flush needs it, by comparing the two:
+ * a write that fails leaves it unwritten without anything to put back.
+ */
+export class LicenseCache implements LicenseSink {
+  #view = new LicenseTable();
+  /** Each license as the file holds it, by lookup key: the view's own object unless telemetry is unwritten. */
+  #written = new Map<string, License>();
+  #replaced: Replaced | null = null;
+
+  /** What readers see: every license as written, with this process's unwritten telemetry on top. */
+  get view(): LicenseTable {
+    return this.#view;
+  }
+
+  get size(): number {
+    return this.#written.size;
+  }
+
+  /** Takes `license` as the file holds it, with the telemetry this process had not written carried onto it. */
+  put(license: License): void {
+    const frozen = freezeLicense(license);
+    const key = licenseKeyIndex(frozen.key);
+    // A reload looks up what it replaces until it has put the key again.
+    const replaced = this.#replaced !== null && !this.#written.has(key) ? this.#replaced : null;
+    const written = (replaced?.written ?? this.#written).get(key);
+    const seen = (replaced?.view ?? this.#view).get(key);
+    this.#written.set(key, frozen);
+    this.#view.put(
+      written === undefined || seen === null || seen === written
+        ? frozen
+        : carryTelemetry(written, seen, frozen),
+    );
+  }
+
+  clear(): void {
+    if (this.#replaced === null) {
+      this.#replaced = { view: this.#view, written: this.#written };
+    } else {
+      // A reload after one that failed: what the failed one loaded is newer than what it replaced.
+      for (const [key, license] of this.#written) {
+        this.#replaced.written.set(key, license);
+        this.#replaced.view.put(this.#view.get(key)!);
+      }
+    }
+    this.#view = new LicenseTable();
+    this.#written = new Map();
+  }
+
+  /** Ends a refresh that succeeded: telemetry of licenses the file no longer holds is dropped. */
+  refreshed(): void {
+    this.#replaced = null;
+  }
+
+  /** The licenses with unwritten telemetry, by lookup key, as readers see them. */
+  *unwritten(): Generator<[string, License]> {
+    for (const [key, license] of this.#view.entries()) {
+      if (this.#written.get(key) !== license) yield [key, license];
+    }
+  }
+
+  /** The view as it is now, by lookup key: what a write of the whole table writes. */
+  snapshot(): Map<string, License> {
+    return new Map(this.#view.entries());
+  }
+
+  /** After a write of the whole table: `snapshot` is what the file holds. */
+  wroteAll(snapshot: Map<string, License>): void {
+    this.#written = snapshot;
+  }
+
+  /** After a write of `license` as readers saw it: telemetry recorded since stays unwritten. */
+  wroteAsSeen(key: string, license: License): void {
+    this.#written.set(key, license);
+  }
+
+  /**
+   * After a write of `license`, made from `base` (the view's license then, or null for a new one):
+   * telemetry recorded on `base` since is carried onto it and stays unwritten.
+   */
+  wrote(key: string, license: License, base: License | null): void {
+    this.#written.set(key, license);
+    const seen = this.#view.get(key);
+    this.#view.put(
+      base === null || seen === null || seen === base ? license : carryTelemetry(base, seen, license),
+    );
+  }
+}
