@@ -42,6 +42,29 @@ const steadyMs = 8_000;
 /** Call `i` validates seed license `pick(i)` from its bound device: spread over the whole store. */
 const pick = (i: number, n: number) => (i * 7919) % n;
 
+/** The bound every row of scenario 1 is compared with: the "bare `Map.get` + mutate loop" of issue 3. */
+const inPlaceBound = 'bare Map.get + telemetry update in place';
+
+let stampedMs = 0;
+let stamp = '';
+
+/** The current time as an ISO string, formatted once per millisecond (as the library does). */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== stampedMs) {
+    stampedMs = ms;
+    stamp = new Date(ms).toISOString();
+  }
+  return stamp;
+}
+
+/** `license` with its devices frozen, as the library's stores hold records. */
+function deepFreeze(license: License): License {
+  for (const device of license.devices) Object.freeze(device);
+  Object.freeze(license.devices);
+  return Object.freeze(license);
+}
+
 function managerSubject(
   subject: string,
   storageFor: (dir: string, n: number) => Promise<Storage>,
@@ -125,26 +148,70 @@ const subjects: Subject[] = [
     },
   },
   {
-    subject: 'bare Map.get + telemetry update in place',
+    subject: inPlaceBound,
     role: 'bound',
     async open(_dir, n) {
       const map = new Map<string, License>();
       for (let j = 0; j < n; j++) map.set(benchLicense(j).key, benchLicense(j));
       const keys = [...map.keys()];
-      let lastMs = 0;
-      let now = '';
       const op: Op = (i) => {
         const j = pick(i, n);
         const license = map.get(keys[j]!)!;
-        const ms = Date.now();
-        if (ms !== lastMs) {
-          lastMs = ms;
-          now = new Date(ms).toISOString();
-        }
+        const now = isoNow();
         const device = license.devices.find((d) => d.hardwareId === `hw-${j}`)!;
         device.lastSeenAt = now;
         license.lastValidatedAt = now;
         license.validationCount += 1;
+      };
+      return { op, close: async () => undefined };
+    },
+  },
+  {
+    // The least a store of immutable snapshots does: the same, but the telemetry goes into a new
+    // frozen record (built field by field) that replaces the old one.
+    subject: 'bare Map.get + a new frozen snapshot put back',
+    role: 'bound',
+    async open(_dir, n) {
+      const map = new Map<string, License>();
+      for (let j = 0; j < n; j++) map.set(benchLicense(j).key, deepFreeze(benchLicense(j)));
+      const keys = [...map.keys()];
+      const op: Op = (i) => {
+        const j = pick(i, n);
+        const key = keys[j]!;
+        const license = map.get(key)!;
+        const now = isoNow();
+        const hardwareId = `hw-${j}`;
+        const devices = license.devices.map((d) =>
+          d.hardwareId === hardwareId
+            ? Object.freeze({
+                hardwareId: d.hardwareId,
+                deviceName: d.deviceName,
+                activatedAt: d.activatedAt,
+                lastSeenAt: now,
+              })
+            : d,
+        );
+        map.set(
+          key,
+          Object.freeze({
+            key: license.key,
+            productId: license.productId,
+            email: license.email,
+            customerName: license.customerName,
+            createdAt: license.createdAt,
+            expiresAt: license.expiresAt,
+            status: license.status,
+            statusReason: license.statusReason,
+            maxDevices: license.maxDevices,
+            devices: Object.freeze(devices),
+            lastValidatedAt: now,
+            validationCount: license.validationCount + 1,
+            purchaseSource: license.purchaseSource,
+            purchaseId: license.purchaseId,
+            subscriptionId: license.subscriptionId,
+            deliveredAt: license.deliveredAt,
+          }) as License,
+        );
       };
       return { op, close: async () => undefined };
     },
@@ -198,6 +265,11 @@ const getSubjects: Subject[] = [
  * call; lowdb rewrites its document on every `update()`; the bound finds the license in a `Map` and
  * updates its telemetry in place, and nothing else.
  */
+/** The bound of a scenario's rows when it has several (see {@link inPlaceBound}). */
+function boundOf(name: string): string | undefined {
+  return name === scenario ? inPlaceBound : undefined;
+}
+
 export async function validateFamily(settings: BenchSettings): Promise<FamilyResult> {
   const rows: Row[] = [];
   for (const n of settings.sizes) {
@@ -213,7 +285,7 @@ export async function validateFamily(settings: BenchSettings): Promise<FamilyRes
           progress(`${name}: ${size}, ${subject}`);
           const opened = await open(dir, n);
           for (const callers of callerCounts) {
-            const row = { scenario: name, size, callers, subject, role };
+            const row = { scenario: name, size, callers, subject, role, bound: boundOf(name) };
             const why = skip?.(n, callers);
             if (why) rows.push(notRun(row, why));
             else

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LicenseCache } from '../../src/adapters/node/license-cache.js';
 import type { License } from '../../src/domain/license.js';
@@ -24,8 +25,15 @@ function keyOf(license: License): string {
   return license.key.toUpperCase();
 }
 
+/** What a flush takes: the licenses with unwritten telemetry, by key. */
+function take(cache: LicenseCache): Map<string, License> {
+  const taken = new Map<string, License>();
+  cache.takeUnwritten((key, license) => taken.set(key, license));
+  return taken;
+}
+
 function unwrittenKeys(cache: LicenseCache): string[] {
-  return [...cache.unwritten()].map(([key]) => key);
+  return [...take(cache).keys()];
 }
 
 const base = licenseFixture({ validationCount: 3, devices: [device('hw-1'), device('hw-2')] });
@@ -34,26 +42,58 @@ const base = licenseFixture({ validationCount: 3, devices: [device('hw-1'), devi
 function cacheWithTelemetry(): LicenseCache {
   const cache = new LicenseCache();
   cache.put(base);
-  const once = cache.view.put(validated(base, '2026-02-01T00:00:00.000Z'));
-  cache.view.put(validated(once, '2026-02-02T00:00:00.000Z'));
+  const once = cache.record(validated(base, '2026-02-01T00:00:00.000Z'));
+  cache.record(validated(once, '2026-02-02T00:00:00.000Z'));
   return cache;
 }
 
 describe('LicenseCache', () => {
-  it('finds what validations left unwritten, and nothing once it is written', () => {
+  it('a flush takes what validations left unwritten, once; after a failed write, again', () => {
     const cache = new LicenseCache();
     cache.put(base);
     const other = licenseFixture();
     cache.put(other);
+    expect(cache.mayHaveUnwritten).toBe(false);
     expect(unwrittenKeys(cache)).toEqual([]);
 
-    const seen = cache.view.put(validated(base, '2026-02-01T00:00:00.000Z'));
-    expect([...cache.unwritten()]).toEqual([[keyOf(base), seen]]);
+    const seen = cache.record(validated(base, '2026-02-01T00:00:00.000Z'));
+    expect(cache.mayHaveUnwritten).toBe(true);
+    expect([...take(cache)]).toEqual([[keyOf(base), seen]]);
+    expect(cache.mayHaveUnwritten).toBe(false);
+    expect(unwrittenKeys(cache)).toEqual([]); // taken: a second flush has nothing new
 
-    cache.wroteAsSeen(keyOf(base), seen);
-    expect(unwrittenKeys(cache)).toEqual([]);
-    cache.view.put(validated(seen, '2026-02-02T00:00:00.000Z'));
+    cache.takeFailed(); // the write of what was taken failed
+    expect(cache.mayHaveUnwritten).toBe(true);
     expect(unwrittenKeys(cache)).toEqual([keyOf(base)]);
+
+    cache.wroteAsSeen(keyOf(base), seen); // this time it was written
+    cache.takeFailed();
+    expect(unwrittenKeys(cache)).toEqual([]);
+    cache.record(validated(seen, '2026-02-02T00:00:00.000Z'));
+    expect(unwrittenKeys(cache)).toEqual([keyOf(base)]);
+  });
+
+  it('finds every unwritten license once validations outnumber the licenses', () => {
+    const cache = new LicenseCache();
+    const licenses = [base, licenseFixture(), licenseFixture()];
+    for (const license of licenses) cache.put(license);
+    let seen = cache.view.get(base.key)!;
+    for (let i = 1; i <= 5; i++) seen = cache.record(validated(seen, `2026-02-0${i}T00:00:00.000Z`));
+    cache.record(validated(licenses[2]!, '2026-02-06T00:00:00.000Z'));
+    expect([...take(cache)]).toEqual([
+      [keyOf(base), seen],
+      [keyOf(licenses[2]!), cache.view.get(licenses[2]!.key)],
+    ]);
+  });
+
+  it('takes a license once however often it was validated, whatever the case of its key', () => {
+    const cache = new LicenseCache();
+    const legacy = licenseFixture({ key: 'legacy-key-7' });
+    cache.put(legacy);
+    for (const other of [licenseFixture(), licenseFixture(), licenseFixture()]) cache.put(other);
+    const once = cache.record(validated(legacy, '2026-02-01T00:00:00.000Z'));
+    const twice = cache.record(validated(once, '2026-02-02T00:00:00.000Z'));
+    expect([...take(cache)]).toEqual([['LEGACY-KEY-7', twice]]);
   });
 
   it("carries unwritten telemetry onto another process's version of a license", () => {
@@ -107,12 +147,12 @@ describe('LicenseCache', () => {
     const cache = cacheWithTelemetry();
     const other = licenseFixture({ devices: [device('hw-1')] });
     cache.put(other);
-    cache.view.put(validated(other, '2026-02-03T00:00:00.000Z'));
+    cache.record(validated(other, '2026-02-03T00:00:00.000Z'));
 
     // The failed reload got as far as `other`, which was validated again before the next reload.
     cache.clear();
     cache.put(other);
-    cache.view.put(validated(cache.view.get(other.key)!, '2026-02-04T00:00:00.000Z'));
+    cache.record(validated(cache.view.get(other.key)!, '2026-02-04T00:00:00.000Z'));
 
     cache.clear();
     cache.put(base);
@@ -133,7 +173,7 @@ describe('LicenseCache', () => {
     const before = cache.view.get(base.key)!;
     const changed = Object.freeze({ ...before, status: 'suspended' as const, statusReason: 'manual' });
     // A validation lands while the change is being written.
-    cache.view.put(validated(before, '2026-02-01T00:00:00.000Z'));
+    cache.record(validated(before, '2026-02-01T00:00:00.000Z'));
 
     cache.wrote(keyOf(base), changed, before);
 
@@ -160,7 +200,7 @@ describe('LicenseCache', () => {
     const other = licenseFixture();
     cache.put(other);
     const snapshot = cache.snapshot();
-    cache.view.put(validated(other, '2026-02-05T00:00:00.000Z'));
+    cache.record(validated(other, '2026-02-05T00:00:00.000Z'));
 
     cache.wroteAll(snapshot);
 
@@ -172,5 +212,68 @@ describe('LicenseCache', () => {
     const theirs = { ...base, devices: [device('hw-2')] };
     cache.put(theirs);
     expect(cache.view.get(base.key)).toMatchObject({ validationCount: 5, devices: [device('hw-2')] });
+  });
+
+  it('a flush never misses unwritten telemetry, and every validation is counted once', () => {
+    type Step =
+      | { kind: 'validate' | 'theirs'; license: number }
+      | { kind: 'flush' | 'failedFlush' | 'reload' };
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.record({ kind: fc.constantFrom('validate' as const, 'theirs' as const), license: fc.nat(3) }),
+      fc.record({ kind: fc.constantFrom('flush' as const, 'failedFlush' as const, 'reload' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 40 }), (steps) => {
+        const cache = new LicenseCache();
+        // The file as both processes see it, and each validation made anywhere.
+        const file = new Map<string, License>();
+        for (const license of Array.from({ length: 4 }, () =>
+          licenseFixture({ devices: [device('hw-1')] }),
+        )) {
+          file.set(keyOf(license), license);
+          cache.put(license);
+        }
+        const keys = [...file.keys()];
+        let validations = 0;
+        let second = 0;
+        const flush = () => {
+          for (const [key, license] of take(cache)) {
+            file.set(key, license);
+            cache.wroteAsSeen(key, license);
+          }
+        };
+        for (const s of steps) {
+          const at = `2026-03-01T00:${String(Math.floor(second / 60)).padStart(2, '0')}:${String(second++ % 60).padStart(2, '0')}.000Z`;
+          if (s.kind === 'validate') {
+            cache.record(validated(cache.view.get(keys[s.license]!)!, at));
+            validations++;
+          } else if (s.kind === 'theirs') {
+            // Another process validates the license and writes it at once.
+            const key = keys[s.license]!;
+            const theirs = validated(file.get(key)!, at);
+            file.set(key, theirs);
+            cache.put(theirs);
+            validations++;
+          } else if (s.kind === 'flush') {
+            flush();
+            cache.takeFailed(); // a look at every license finds nothing the flush left
+            expect(unwrittenKeys(cache)).toEqual([]);
+          } else if (s.kind === 'failedFlush') {
+            take(cache);
+            cache.takeFailed();
+          } else {
+            cache.clear();
+            for (const license of file.values()) cache.put(license);
+            cache.refreshed();
+          }
+        }
+        flush();
+        const counted = (licenses: Iterable<License>) =>
+          [...licenses].reduce((sum, license) => sum + license.validationCount, 0);
+        expect(counted(cache.view.values())).toBe(validations);
+        expect(counted(file.values())).toBe(validations);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -242,6 +242,23 @@ describe.each(formats)('telemetry written behind by $name', (format) => {
     });
   });
 
+  it('validations counted in two processes add up', async () => {
+    const path = join(await dirs.make('telemetry-two-processes'), format.name);
+    const mine = format.open({ path, telemetryFlushMs: 60_000, refreshMs: 1 });
+    const theirs = format.open({ path });
+    const license = twoDeviceLicense();
+    await mine.insert(license);
+    await mine.update(license.key, seenBy('a', at(1)));
+    await mine.update(license.key, seenBy('a', at(4)));
+    for (const second of [2, 3, 5]) await theirs.update(license.key, seenBy('b', at(second)));
+    await theirs.close(); // writes its three validations
+    await sleep(10); // `mine` looks at the file again
+    const expected = { validationCount: 5, lastValidatedAt: at(5), lastSeen: { a: at(4), b: at(5) } };
+    expect(telemetryOf(await mine.get(license.key))).toEqual(expected);
+    await mine.close();
+    expect(telemetryOf(await reread(format, path, license.key))).toEqual(expected);
+  });
+
   it("a write of the whole file writes the telemetry in it once: another process's write never adds it again", async () => {
     const path = join(await dirs.make('telemetry-whole-file'), format.name);
     const mine = format.open({ path, telemetryFlushMs: 60_000, refreshMs: 1 });

@@ -85,8 +85,6 @@ class FileLicenseStore implements LicenseStore {
   /** How long telemetry waits to be written: `#flushMs`, or longer after a slow flush. */
   #flushDelayMs: number;
   readonly #cache = new LicenseCache();
-  /** True when validations may have left telemetry unwritten: set by each, cleared when a flush takes it. */
-  #telemetryPending = false;
   readonly #commits = new GroupCommit<WriteOp, InsertResult | License | null | undefined>((ops) =>
     this.#commit(ops),
   );
@@ -176,7 +174,7 @@ class FileLicenseStore implements LicenseStore {
     if (this.#staleTimer) clearTimeout(this.#staleTimer);
     this.#flushTimer = null;
     await this.#commits.idle(); // a write in flight that fails leaves its telemetry pending
-    while (this.#telemetryPending) await this.#commits.submit({ kind: 'flush' });
+    while (this.#cache.mayHaveUnwritten) await this.#commits.submit({ kind: 'flush' });
   }
 
   /** Throws `STORAGE_CLOSED` once `close()` was called. */
@@ -239,11 +237,10 @@ class FileLicenseStore implements LicenseStore {
     this.#staleTimer.unref?.();
   }
 
-  /** Puts a validated license in the view; the flush finds its telemetry unwritten there. */
+  /** Records a validation's telemetry-only change, for the next flush to write. */
   #recordTelemetry(next: License): License {
-    this.#telemetryPending = true;
     if (this.#flushTimer === null && !this.#flushing) this.#scheduleFlush();
-    return this.#cache.view.put(next);
+    return this.#cache.record(next);
   }
 
   #scheduleFlush(): void {
@@ -254,7 +251,7 @@ class FileLicenseStore implements LicenseStore {
 
   #flushTelemetry(): void {
     this.#flushTimer = null;
-    if (this.#closing || !this.#telemetryPending) return;
+    if (this.#closing || !this.#cache.mayHaveUnwritten) return;
     this.#flushing = true;
     const started = performance.now();
     this.#commits
@@ -268,7 +265,7 @@ class FileLicenseStore implements LicenseStore {
       .finally(() => {
         this.#flushing = false;
         // What validations recorded meanwhile waits from now: flushes never run back to back.
-        if (this.#telemetryPending && this.#flushTimer === null) this.#scheduleFlush();
+        if (this.#cache.mayHaveUnwritten && this.#flushTimer === null) this.#scheduleFlush();
       });
   }
 
@@ -295,8 +292,6 @@ class FileLicenseStore implements LicenseStore {
   ): Promise<Outcome<InsertResult | License | null | undefined>[]> {
     await this.#refresh();
     this.#holdingLock = true; // from here on, the table is the latest state until the lock is released
-    const flushes = ops.some((op) => op.kind === 'flush');
-    if (flushes) this.#telemetryPending = false; // the flush takes all there is, in the apply below
     const staged = new Staged(this.#cache);
     const outcomes = ops.map((op) => attempt(() => staged.apply(op)));
     try {
@@ -306,7 +301,7 @@ class FileLicenseStore implements LicenseStore {
         await this.#fileQueue.run(() => this.#file.persist(view, staged.changes, fence, writeTable));
       }
     } catch (error) {
-      if (flushes) this.#telemetryPending = true; // still unwritten: the view still differs from the file
+      if (staged.flushes) this.#cache.takeFailed();
       throw error;
     }
     // Licenses a flush wrote stay in the view as they are; new and changed ones replace the view's,
@@ -327,6 +322,8 @@ class Staged {
   readonly changes = new Map<string, License>();
   /** The keys of the new and changed licenses in `changes`, each with the view's license it replaces. */
   readonly changed = new Map<string, License | null>();
+  /** True when the batch flushes telemetry. */
+  flushes = false;
   readonly #byPurchase = new Map<string, License>();
   readonly #cache: LicenseCache;
   readonly #table: LicenseTable;
@@ -338,9 +335,11 @@ class Staged {
 
   apply(op: WriteOp): InsertResult | License | null | undefined {
     if (op.kind === 'flush') {
-      for (const [key, license] of this.#cache.unwritten()) {
+      if (this.flushes) return undefined; // a second flush in the batch: the first took everything
+      this.flushes = true;
+      this.#cache.takeUnwritten((key, license) => {
         if (!this.changes.has(key)) this.changes.set(key, license);
-      }
+      });
       return undefined;
     }
     if (op.kind === 'insert') return this.#insert(op.license);

@@ -21,15 +21,20 @@ interface Replaced {
 /**
  * A file store's licenses in memory, twice: as the file holds them, and as readers see them, with
  * this process's validation telemetry that is not written yet on top. A license without such
- * telemetry is the same object in both, so recording a validation costs nothing beyond putting the
- * new snapshot in the view. What is unwritten is found when a flush needs it, by comparing the two:
- * a write that fails leaves it unwritten without anything to put back.
+ * telemetry is the same object in both, so recording a validation costs little beyond putting the
+ * new snapshot in the view: no lookup, no entry of its own. What is unwritten is found when a flush
+ * needs it, by comparing the two: a write that fails leaves it unwritten with nothing to put back.
  */
 export class LicenseCache implements LicenseSink {
   #view = new LicenseTable();
   /** Each license as the file holds it, by lookup key: the view's own object unless telemetry is unwritten. */
   #written = new Map<string, License>();
   #replaced: Replaced | null = null;
+  /**
+   * The keys validated since the last take, repeats included, so a flush looks at those only; `null`
+   * when it must look at every license: after a failed write, or once there are more than licenses.
+   */
+  #validated: string[] | null = [];
 
   /** What readers see: every license as written, with this process's unwritten telemetry on top. */
   get view(): LicenseTable {
@@ -75,11 +80,47 @@ export class LicenseCache implements LicenseSink {
     this.#replaced = null;
   }
 
-  /** The licenses with unwritten telemetry, by lookup key, as readers see them. */
-  *unwritten(): Generator<[string, License]> {
-    for (const [key, license] of this.#view.entries()) {
-      if (this.#written.get(key) !== license) yield [key, license];
+  /** True when a validation may have left telemetry unwritten since the last take. */
+  get mayHaveUnwritten(): boolean {
+    return this.#validated === null || this.#validated.length > 0;
+  }
+
+  /** Puts a validated license (a telemetry-only change) in the view, for a flush to write. */
+  record(license: License): License {
+    const validated = this.#validated;
+    if (validated !== null) {
+      if (validated.length < this.#view.size) validated.push(license.key);
+      else this.#validated = null; // as many as there are licenses: the flush looks at them all
     }
+    return this.#view.put(license);
+  }
+
+  /**
+   * Calls `each` with every license whose telemetry is unwritten (by lookup key, as readers see it)
+   * and starts noting validations afresh. Call {@link LicenseCache.takeFailed} if writing them fails.
+   */
+  takeUnwritten(each: (key: string, license: License) => void): void {
+    const validated = this.#validated;
+    this.#validated = [];
+    if (validated === null) {
+      for (const [key, license] of this.#view.entries()) {
+        if (this.#written.get(key) !== license) each(key, license);
+      }
+      return;
+    }
+    const taken = new Set<string>();
+    for (const validatedKey of validated) {
+      const key = licenseKeyIndex(validatedKey);
+      if (taken.has(key)) continue;
+      taken.add(key);
+      const license = this.#view.get(key);
+      if (license !== null && this.#written.get(key) !== license) each(key, license);
+    }
+  }
+
+  /** The write of what {@link LicenseCache.takeUnwritten} gave failed: the next take looks at every license. */
+  takeFailed(): void {
+    this.#validated = null;
   }
 
   /** The view as it is now, by lookup key: what a write of the whole table writes. */
