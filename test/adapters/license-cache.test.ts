@@ -86,6 +86,22 @@ describe('LicenseCache', () => {
     ]);
   });
 
+  it('a few licenses validated more often than there are licenses are still taken from the list', () => {
+    const cache = new LicenseCache();
+    const [a, b, c, d] = [licenseFixture(), licenseFixture(), licenseFixture(), licenseFixture()];
+    for (const license of [a, b, c, d]) cache.put(license);
+    let [seenA, seenD] = [a, d];
+    for (let i = 1; i <= 5; i++) {
+      seenD = cache.record(validated(seenD, `2026-02-0${i}T00:00:00.000Z`));
+      seenA = cache.record(validated(seenA, `2026-02-0${i}T00:00:00.000Z`));
+    }
+    // In validation order (d first): a look at every license would find them in table order.
+    expect([...take(cache)]).toEqual([
+      [keyOf(d), seenD],
+      [keyOf(a), seenA],
+    ]);
+  });
+
   it('takes a license once however often it was validated, whatever the case of its key', () => {
     const cache = new LicenseCache();
     const legacy = licenseFixture({ key: 'legacy-key-7' });

@@ -1,9 +1,9 @@
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isLicenseKitError, type LicenseKitErrorCode } from '../../src/domain/errors.js';
 import type { License } from '../../src/domain/license.js';
-import { fileStorage, jsonlLicenseStore, jsonlPurchaseLog } from '../../src/node.js';
+import { fileStorage, jsonFileLicenseStore, jsonlLicenseStore, jsonlPurchaseLog } from '../../src/node.js';
 import { licenseFixture } from '../../src/testing/fixtures.js';
 import { FaultyIO } from '../helpers/faulty-io.js';
 import { inspectJsonl, leftoverFiles, readBytes, tornFiles } from '../helpers/files.js';
@@ -323,4 +323,32 @@ describe('a corrupt licenses.json', () => {
       expect(await leftoverFiles(dir)).toEqual([]);
     });
   }
+
+  it('a licenses.json refused while open, then put back as it was, is read again before the next write', async () => {
+    const dir = await dirs.make('json-restored');
+    const path = join(dir, 'licenses.json');
+    const store = jsonFileLicenseStore({ path, refreshMs: 1 });
+    const licenses = [licenseFixture(), licenseFixture(), licenseFixture()];
+    for (const license of licenses) await store.insert(license);
+    const good = await readFile(path, 'utf8');
+    // Another process writes a newer generation with two licenses under one key...
+    const generation = Number(/"generation":(\d+)/.exec(good)![1]);
+    const corrupt = good
+      .replace(licenses[2]!.key, licenses[1]!.key)
+      .replace(`"generation":${generation}`, `"generation":${generation + 1}`);
+    const replace = async (text: string) => {
+      await writeFile(`${path}.new`, text);
+      await rename(`${path}.new`, path);
+      await new Promise((resolve) => setTimeout(resolve, 5)); // the store looks at the file again
+    };
+    await replace(corrupt);
+    await expect(store.get(licenses[0]!.key)).rejects.toMatchObject({ code: 'STORAGE_CORRUPT' });
+    // ...and an operator puts back the version this process had read.
+    await replace(good);
+    await store.insert(licenseFixture());
+    await store.close();
+    const reread = jsonFileLicenseStore({ path });
+    for (const license of licenses) expect(await reread.get(license.key)).not.toBeNull();
+    await reread.close();
+  });
 });

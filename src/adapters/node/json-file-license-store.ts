@@ -76,6 +76,8 @@ class JsonLicenseFile implements LicenseFile {
       return;
     }
     const loaded = await this.#load();
+    // Until the reload succeeds the tables match no generation: a failed one is tried again.
+    this.#generation = -1;
     licenses.clear();
     this.#chunks = [];
     for (const license of loaded.list) licenses.put(license);

@@ -31,8 +31,9 @@ export class LicenseCache implements LicenseSink {
   #written = new Map<string, License>();
   #replaced: Replaced | null = null;
   /**
-   * The keys validated since the last take, repeats included, so a flush looks at those only; `null`
-   * when it must look at every license: after a failed write, or once there are more than licenses.
+   * The keys validated since the last take, so a flush looks at those only. Repeats are dropped
+   * when the list outgrows the licenses; `null` when a flush must look at every license: after a
+   * failed write, or once more than half of the licenses were validated.
    */
   #validated: string[] | null = [];
 
@@ -89,8 +90,8 @@ export class LicenseCache implements LicenseSink {
   record(license: License): License {
     const validated = this.#validated;
     if (validated !== null) {
-      if (validated.length < this.#view.size) validated.push(license.key);
-      else this.#validated = null; // as many as there are licenses: the flush looks at them all
+      validated.push(license.key);
+      if (validated.length > this.#view.size) this.#validated = fewDistinct(validated, this.#view.size);
     }
     return this.#view.put(license);
   }
@@ -149,4 +150,10 @@ export class LicenseCache implements LicenseSink {
       base === null || seen === null || seen === base ? license : carryTelemetry(base, seen, license),
     );
   }
+}
+
+/** `keys` without repeats, or `null` when more than half of the `licenses` are among them. */
+function fewDistinct(keys: readonly string[], licenses: number): string[] | null {
+  const distinct = [...new Set(keys)];
+  return distinct.length * 2 > licenses ? null : distinct;
 }
