@@ -215,11 +215,13 @@ describe('LicenseCache', () => {
     const cache = cacheWithTelemetry();
     const other = licenseFixture();
     cache.put(other);
-    const snapshot = cache.snapshot();
+    const snapshot = cache.unwrittenNow();
     cache.record(validated(other, '2026-02-05T00:00:00.000Z'));
 
     cache.wroteAll(snapshot);
 
+    expect(unwrittenKeys(cache)).toEqual([keyOf(other)]);
+    cache.takeFailed(); // a look at every license agrees
     expect(unwrittenKeys(cache)).toEqual([keyOf(other)]);
   });
 
@@ -232,10 +234,13 @@ describe('LicenseCache', () => {
 
   it('a flush never misses unwritten telemetry, and every validation is counted once', () => {
     type Step =
-      | { kind: 'validate' | 'theirs'; license: number }
+      | { kind: 'validate' | 'theirs' | 'wholeWrite'; license: number }
       | { kind: 'flush' | 'failedFlush' | 'reload' };
     const step: fc.Arbitrary<Step> = fc.oneof(
-      fc.record({ kind: fc.constantFrom('validate' as const, 'theirs' as const), license: fc.nat(3) }),
+      fc.record({
+        kind: fc.constantFrom('validate' as const, 'theirs' as const, 'wholeWrite' as const),
+        license: fc.nat(3),
+      }),
       fc.record({ kind: fc.constantFrom('flush' as const, 'failedFlush' as const, 'reload' as const) }),
     );
     fc.assert(
@@ -270,6 +275,14 @@ describe('LicenseCache', () => {
             file.set(key, theirs);
             cache.put(theirs);
             validations++;
+          } else if (s.kind === 'wholeWrite') {
+            // A write of the whole table, which writes the view as it is when it starts, while
+            // license `s.license` is validated once more.
+            const writing = cache.unwrittenNow();
+            for (const [key, license] of writing) file.set(key, license);
+            cache.record(validated(cache.view.get(keys[s.license]!)!, at));
+            validations++;
+            cache.wroteAll(writing);
           } else if (s.kind === 'flush') {
             flush();
             cache.takeFailed(); // a look at every license finds nothing the flush left

@@ -271,7 +271,7 @@ class FileLicenseStore implements LicenseStore {
 
   /** Runs `write` of the whole table (see {@link TableWrite}); once it succeeds, the file holds the view as it was. */
   async #writeTable(write: () => Promise<void>): Promise<void> {
-    const written = this.#cache.snapshot();
+    const written = this.#cache.unwrittenNow();
     await write();
     this.#cache.wroteAll(written);
   }

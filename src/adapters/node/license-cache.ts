@@ -124,14 +124,26 @@ export class LicenseCache implements LicenseSink {
     this.#validated = null;
   }
 
-  /** The view as it is now, by lookup key: what a write of the whole table writes. */
-  snapshot(): Map<string, License> {
-    return new Map(this.#view.entries());
+  /**
+   * What a write of the whole table, starting now, writes of the licenses with unwritten telemetry:
+   * the view's version of each, by lookup key. The others it writes as the file holds them.
+   */
+  unwrittenNow(): Map<string, License> {
+    if (this.#validated === null) return new Map(this.#view.entries());
+    const licenses = new Map<string, License>();
+    for (const validatedKey of this.#validated) {
+      const key = licenseKeyIndex(validatedKey);
+      const license = this.#view.get(key);
+      if (license !== null) licenses.set(key, license);
+    }
+    return licenses;
   }
 
-  /** After a write of the whole table: `snapshot` is what the file holds. */
-  wroteAll(snapshot: Map<string, License>): void {
-    this.#written = snapshot;
+  /** After a write of the whole table: it wrote `licenses` (from {@link LicenseCache.unwrittenNow}) as they were. */
+  wroteAll(licenses: Map<string, License>): void {
+    if (licenses.size === this.#written.size)
+      this.#written = licenses; // every license: no copy
+    else for (const [key, license] of licenses) this.#written.set(key, license);
   }
 
   /** After a write of `license` as readers saw it: telemetry recorded since stays unwritten. */
