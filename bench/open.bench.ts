@@ -57,6 +57,7 @@ export async function openFamily(settings: BenchSettings): Promise<FamilyResult>
     try {
       copySeed('file', n, join(dir, 'file'));
       copySeed('jsonl', n, join(dir, 'jsonl'));
+      copySeed('file', n, join(dir, 'written'));
       const server = new OldServer(dir);
       server.seed(n);
       const licenses: LicensesDb['licenses'] = {};
@@ -65,6 +66,7 @@ export async function openFamily(settings: BenchSettings): Promise<FamilyResult>
       const key = benchLicense(0).key;
       const jsonPath = join(dir, 'file', 'licenses.json');
       const journalPath = join(dir, 'jsonl', 'licenses.jsonl');
+      let writes = 0;
       await add(
         scenario,
         count(n, 'licenses'),
@@ -76,6 +78,23 @@ export async function openFamily(settings: BenchSettings): Promise<FamilyResult>
             run: async () => {
               const store = jsonFileLicenseStore({ path: jsonPath });
               if ((await store.get(key)) === null) throw new Error('open: seed license missing');
+              await store.close();
+            },
+          },
+          {
+            subject: 'licensekit, jsonFileLicenseStore, then its first write',
+            role: 'licensekit',
+            bound: bareJson,
+            note: 'one license suspended: the file rewritten and fsynced',
+            run: async () => {
+              const store = jsonFileLicenseStore({ path: join(dir, 'written', 'licenses.json') });
+              const reason = `bench write ${++writes}`;
+              const written = await store.update(key, (l) => ({
+                ...l,
+                status: 'suspended',
+                statusReason: reason,
+              }));
+              if (written?.statusReason !== reason) throw new Error('open: seed license missing');
               await store.close();
             },
           },

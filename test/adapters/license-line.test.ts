@@ -268,3 +268,159 @@ describe('licenses.json written in chunks of lines', () => {
     await reopened.close();
   });
 });
+
+describe('licenses.json as read: the first write after opening', () => {
+  const dirs = new TempDirs();
+  afterAll(() => dirs.removeAll());
+
+  const head = '{"format":"licensekit-licenses","version":1,"generation":1,"licenses":[\n';
+  const footer = '\n]}\n';
+  const read = (path: string) => JSON.parse(readFileSync(path, 'utf8')).licenses as License[];
+  const held = async (store: LicenseStore) => {
+    const licenses: License[] = [];
+    for await (const license of store.list()) licenses.push(license);
+    return licenses;
+  };
+  const suspend = (store: LicenseStore, key: string) =>
+    store.update(key, (l) => ({ ...l, status: 'suspended', statusReason: 'manual' }));
+
+  it('keeps the bytes of every chunk it does not change, as later writes do', async () => {
+    const path = join(await dirs.make('as-read'), 'licenses.json');
+    // `\u00e9` is é escaped: the same license, in bytes that a fresh encoding would not write.
+    const seeded = Array.from({ length: 5000 }, () =>
+      licenseFixture({ customerName: 'Ren\u00e9', devices: [deviceFixture()], maxDevices: 2 }),
+    );
+    const escaped = (l: License) => JSON.stringify(l).replace('Ren\u00e9', 'Ren\\u00e9');
+    writeFileSync(path, `${head}${seeded.map(escaped).join(',\n')}${footer}`);
+    const store = jsonFileLicenseStore({ path, telemetryFlushMs: 60_000 });
+    await suspend(store, seeded[4500]!.key); // in the third chunk of 2,048 lines
+    const lines = readFileSync(path, 'utf8').split('\n').slice(1, -2);
+    expect(lines).toHaveLength(5000);
+    // Only the changed license is written afresh; the others keep their text, even in its chunk.
+    expect(lines.filter((line) => line.includes('Ren\\u00e9'))).toHaveLength(4999);
+    expect(lines[4500]).toContain('René');
+    expect(read(path)).toEqual(await held(store));
+    await store.close();
+    const reopened = jsonFileLicenseStore({ path });
+    expect(await held(reopened)).toEqual(read(path));
+    expect((await reopened.get(seeded[4500]!.key))?.status).toBe('suspended');
+    await reopened.close();
+  });
+
+  // Layouts licensekit never writes: each is read whole, and a write leaves exactly what is held.
+  const layouts: [string, (licenses: License[]) => string][] = [
+    [
+      'pretty-printed',
+      (ls) =>
+        JSON.stringify({ format: 'licensekit-licenses', version: 1, generation: 1, licenses: ls }, null, 2),
+    ],
+    [
+      'two licenses on a line, one over two lines',
+      (ls) => {
+        const [a, b, c, ...rest] = ls.map((l) => JSON.stringify(l));
+        const split = c!.replace(',"productId"', ',\n"productId"');
+        return `${head}${a},${b},\n${split}${rest.map((l) => `,\n${l}`).join('')}${footer}`;
+      },
+    ],
+    [
+      'commas at the start of lines',
+      (ls) => `${head}${ls.map((l) => JSON.stringify(l)).join('\n,')}${footer}`,
+    ],
+    [
+      'CRLF line breaks',
+      (ls) => `${head}${ls.map((l) => JSON.stringify(l)).join(',\r\n')}${footer}`.replaceAll('[\n', '[\r\n'),
+    ],
+    [
+      'spaces around the values',
+      (ls) => `${head}${ls.map((l) => ` ${JSON.stringify(l)} `).join(',\n')}${footer}`,
+    ],
+    [
+      'a license the schema trims',
+      (ls) =>
+        `${head}${ls.map((l, i) => JSON.stringify(i === 1 ? { ...l, key: `${l.key} ` } : l)).join(',\n')}${footer}`,
+    ],
+  ];
+  for (const [name, layout] of layouts) {
+    it(`${name}: opens, writes and reopens with the licenses held`, async () => {
+      const path = join(await dirs.make('layout'), 'licenses.json');
+      const seeded = Array.from({ length: 5 }, () =>
+        licenseFixture({ devices: [deviceFixture()], maxDevices: 2 }),
+      );
+      writeFileSync(path, layout(seeded));
+      const store = jsonFileLicenseStore({ path, telemetryFlushMs: 60_000 });
+      expect((await held(store)).map((l) => l.key)).toEqual(seeded.map((l) => l.key));
+      await suspend(store, seeded[3]!.key);
+      await store.insert(licenseFixture());
+      const written = read(path);
+      expect(written).toEqual(await held(store));
+      expect(written).toHaveLength(6);
+      expect(written[1]!.key).toBe(seeded[1]!.key);
+      await store.close();
+      const reopened = jsonFileLicenseStore({ path });
+      expect(await held(reopened)).toEqual(written);
+      await reopened.close();
+    });
+  }
+});
+
+describe('licenses.json as read, written by two instances in turn (as two processes)', () => {
+  const dirs = new TempDirs();
+  afterAll(() => dirs.removeAll());
+
+  it('holds every acknowledged change, whichever instance read the file last', async () => {
+    const nameList = ['Zoë', 'Ana', '李雷', 'Ren\u00e9 😀', 'plain'];
+    const names = fc.constantFrom(...nameList);
+    const op = fc.record({
+      by: fc.constantFrom(0, 1),
+      kind: fc.constantFrom('suspend', 'rename', 'insert'),
+      pick: fc.nat(),
+      name: names,
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        // Up to three chunks of 2,048 lines, so that writes keep some chunks as read.
+        fc.integer({ min: 1, max: 5000 }),
+        fc.array(op, { maxLength: 10 }),
+        async (size, ops) => {
+          const path = join(await dirs.make(`turns-${run++}`), 'licenses.json');
+          const seeded = Array.from({ length: size }, (_, i) =>
+            licenseFixture({ customerName: nameList[(i * 7 + size) % nameList.length] }),
+          );
+          // As licensekit writes it, but with the non-ASCII characters of every other line escaped.
+          const escapeNonAscii = (line: string) =>
+            line.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+          writeFileSync(
+            path,
+            `{"format":"licensekit-licenses","version":1,"generation":1,"licenses":[\n${seeded.map((l, i) => (i % 2 ? JSON.stringify(l) : escapeNonAscii(JSON.stringify(l)))).join(',\n')}\n]}\n`,
+          );
+          const expected = new Map(seeded.map((l) => [l.key, l]));
+          const stores = [0, 1].map(() => jsonFileLicenseStore({ path, telemetryFlushMs: 60_000 }));
+          for (const [step, { by, kind, pick, name }] of ops.entries()) {
+            const store = stores[by]!;
+            const keys = [...expected.keys()];
+            const key = keys[pick % keys.length]!;
+            let result: License | null;
+            if (kind === 'insert') {
+              result = (await store.insert(licenseFixture({ customerName: name }))).license;
+            } else {
+              const change =
+                kind === 'suspend'
+                  ? { status: 'suspended' as const, statusReason: `step ${step}` }
+                  : { customerName: `${name} ${step}` };
+              result = await store.update(key, (l) => ({ ...l, ...change }));
+            }
+            expected.set(result!.key, result!);
+          }
+          await Promise.all(stores.map((store) => store.close()));
+          const reopened = jsonFileLicenseStore({ path });
+          const held = new Map<string, License>();
+          for await (const license of reopened.list()) held.set(license.key, license);
+          await reopened.close();
+          expect(held).toEqual(expected);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});

@@ -28,9 +28,18 @@ const format = 'licensekit-licenses';
 const headText = `{"format":"${format}","version":1,"generation":`;
 // Generation 0 stands for "no file": a head that claims it is not trusted, the file is read in full.
 const headPattern = /^\{"format":"licensekit-licenses","version":(\d+),"generation":([1-9]\d*),/;
-const footer = Buffer.from('\n]}\n');
+const listOpen = '"licenses":[\n';
+const footerText = '\n]}\n';
+const footer = Buffer.from(footerText);
 /** Lines per chunk of the file (~1 MiB of typical licenses): a write encodes only the chunks that changed. */
 const linesPerChunk = 2048;
+
+/** A file as read: its bytes, their text, and the licenses parsed from it, each as the file holds it. */
+interface FileAsRead {
+  bytes: Buffer;
+  text: string;
+  list: readonly License[];
+}
 
 /** A run of {@link linesPerChunk} lines (fewer at the end) and their bytes, with the separator before them. */
 interface Chunk {
@@ -56,6 +65,11 @@ class JsonLicenseFile implements LicenseFile {
   #generation = -1;
   /** The licenses as last written, so a write serializes and encodes only what changed. */
   #chunks: Chunk[] = [];
+  /**
+   * The file as last read, until the next write takes its chunks from it (see {@link chunksAsRead}).
+   * Its text and bytes stay in memory until then, as the chunks of a write do after it.
+   */
+  #asRead: FileAsRead | null = null;
 
   constructor(path: string, io: FileIO) {
     this.store = new StorePath(io, path);
@@ -72,6 +86,7 @@ class JsonLicenseFile implements LicenseFile {
     if (generation === 0) {
       licenses.clear();
       this.#chunks = [];
+      this.#asRead = null;
       this.#generation = 0;
       return;
     }
@@ -80,12 +95,14 @@ class JsonLicenseFile implements LicenseFile {
     this.#generation = -1;
     licenses.clear();
     this.#chunks = [];
+    this.#asRead = null;
     for (const license of loaded.list) licenses.put(license);
     if (licenses.size !== loaded.list.length) {
       licenses.clear();
       throw this.#corrupt('has two licenses with one key');
     }
     this.#generation = loaded.generation;
+    this.#asRead = loaded.asRead;
   }
 
   persist(
@@ -111,6 +128,11 @@ class JsonLicenseFile implements LicenseFile {
 
   /** The chunks of the table with `staged` on top: in table order, new licenses last. */
   #encode(table: LicenseTable, staged: ReadonlyMap<string, License>): Chunk[] {
+    if (this.#asRead !== null) {
+      // The first write after a load: the file holds what was read, in these chunks.
+      this.#chunks = chunksAsRead(this.#asRead);
+      this.#asRead = null;
+    }
     const chunks: Chunk[] = [];
     let lines: LicenseLine[] = [];
     const add = (license: License) => {
@@ -167,15 +189,16 @@ class JsonLicenseFile implements LicenseFile {
     }
   }
 
-  async #load(): Promise<{ generation: number; list: License[] }> {
-    let text: string;
+  async #load(): Promise<{ generation: number; list: License[]; asRead: FileAsRead | null }> {
+    let bytes: Buffer;
     try {
-      text = (await this.#io.readFile(await this.store.real())).toString('utf8');
+      bytes = await this.#io.readFile(await this.store.real());
     } catch (error) {
       if (error instanceof StorageError) throw error;
-      if (errnoCode(error) === 'ENOENT') return { generation: 0, list: [] };
+      if (errnoCode(error) === 'ENOENT') return { generation: 0, list: [], asRead: null };
       throw new StorageError('STORAGE_IO', `could not read ${this.store.given}`, { cause: error });
     }
+    const text = bytes.toString('utf8');
     const name = basename(this.store.given);
     let document: { format?: unknown; version?: unknown; generation?: unknown; licenses?: unknown };
     try {
@@ -197,19 +220,86 @@ class JsonLicenseFile implements LicenseFile {
     if (!Number.isSafeInteger(document.generation) || !Array.isArray(document.licenses)) {
       throw this.#corrupt('lacks "generation" or "licenses"');
     }
+    let asRead = true;
     const list = document.licenses.map((value: unknown, i) => {
       if (isCanonicalLicense(value)) return value;
       const result = licenseSchema.safeParse(value);
+      asRead = false;
       if (result.success) return result.data;
       const issue = result.error.issues[0];
       throw this.#corrupt(
         `license #${i + 1} (line ${i + 2}) is invalid: ${issue?.path.join('.')} ${issue?.message}`,
       );
     });
-    return { generation: document.generation as number, list };
+    return {
+      generation: document.generation as number,
+      list,
+      // A license the schema changed is not in the file as held: every line is written afresh.
+      asRead: asRead ? { bytes, text, list } : null,
+    };
   }
 
   #corrupt(detail: string): StorageError {
     return new StorageError('STORAGE_CORRUPT', `${this.store.given} ${detail}; the file was left untouched`);
   }
+}
+
+/**
+ * The chunks of a file as read, so that the first write after a load re-encodes only the chunks
+ * that change, as every later write does: each line keeps its text, each chunk its bytes. Only for
+ * the layout licensekit writes (the head on the first line, then one license per line, each but the
+ * last followed by `,`, then the footer); `[]` for any other, such as a file edited by hand.
+ * A line that starts with its own license's key at the start of a line holds that license whole:
+ * line breaks cannot occur inside JSON strings, and with as many lines as licenses no license
+ * spans two lines.
+ */
+function chunksAsRead({ bytes, text, list }: FileAsRead): Chunk[] {
+  let at = text.indexOf('\n') + 1;
+  // The head is ASCII, so its bytes and characters line up.
+  if (list.length === 0 || at !== bytes.indexOf(10) + 1 || !text.startsWith(listOpen, at - listOpen.length)) {
+    return [];
+  }
+  const chunks: Chunk[] = [];
+  let lines: LicenseLine[] = [];
+  let byteAt = at;
+  let chunkStart = at;
+  for (let i = 0; i < list.length; i++) {
+    const license = list[i]!;
+    const last = i === list.length - 1;
+    const newline = text.indexOf('\n', at);
+    const byteNewline = bytes.indexOf(10, byteAt);
+    // A line break is one byte: the two searches find the same ones.
+    const end = last ? newline : newline - 1;
+    if (
+      newline < 0 ||
+      (!last && text.charCodeAt(end) !== 44) || // ','
+      !startsWithKey(text, at, license.key)
+    ) {
+      return [];
+    }
+    lines.push(LicenseLine.read(license, text.slice(at, end)));
+    const byteEnd = last ? byteNewline : byteNewline - 1;
+    if (lines.length === linesPerChunk || last) {
+      chunks.push({ lines, bytes: bytes.subarray(chunkStart, byteEnd) });
+      lines = [];
+      chunkStart = byteEnd;
+    }
+    at = newline + 1;
+    byteAt = byteNewline + 1;
+  }
+  return text.length === at - 1 + footerText.length && text.endsWith(footerText) ? chunks : [];
+}
+
+const keyOpen = '{"key":"';
+
+/**
+ * Whether `text` at `at` opens a license whose key is `key`, written without escapes (a key that
+ * needs them does not match: its file is simply written afresh).
+ */
+function startsWithKey(text: string, at: number, key: string): boolean {
+  return (
+    text.startsWith(keyOpen, at) &&
+    text.startsWith(key, at + keyOpen.length) &&
+    text.charCodeAt(at + keyOpen.length + key.length) === 34 // '"'
+  );
 }

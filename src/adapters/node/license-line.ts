@@ -1,39 +1,46 @@
 import type { Device, License } from '../../domain/license.js';
 import { isTelemetryOnlyChange } from '../../ports/license-changes.js';
 
+/** The JSON text of a line around its telemetry, as {@link LicenseLine} writes it. */
+interface LineParts {
+  /** `{"key":…,"devices":[`: everything before the first device. */
+  head: string;
+  /** Each device up to and including `"lastSeenAt":`. */
+  devices: readonly string[];
+  /** `,"purchaseSource":…}`: everything after `validationCount`. */
+  tail: string;
+}
+
 /**
  * One license as one line of JSON, its fields in the schema's order. The line keeps the JSON text
  * around the validation telemetry (`devices[].lastSeenAt`, `lastValidatedAt`, `validationCount`),
  * so the line of a telemetry-only change is made by concatenation instead of serializing the license.
+ * A line read from a file keeps the text it was read from instead, until the license changes.
  */
 export class LicenseLine {
   /** The license the line was written from. */
   readonly license: License;
-  /** `{"key":…,"devices":[`: everything before the first device. */
-  readonly #head: string;
-  /** Each device up to and including `"lastSeenAt":`. */
-  readonly #devices: readonly string[];
-  /** `,"purchaseSource":…}`: everything after `validationCount`. */
-  readonly #tail: string;
+  /** The parts around the telemetry, or the whole text of a line read from a file. */
+  readonly #text: LineParts | string;
 
-  private constructor(license: License, head: string, devices: readonly string[], tail: string) {
+  private constructor(license: License, text: LineParts | string) {
     this.license = license;
-    this.#head = head;
-    this.#devices = devices;
-    this.#tail = tail;
+    this.#text = text;
   }
 
   /**
-   * The license as JSON, without a line break, built on each call from the parts: a line keeps no
-   * whole text, so a telemetry flush leaves nothing behind on the heap but the new lines.
+   * The license as JSON, without a line break. A written line builds it on each call from the parts,
+   * keeping no whole text, so a telemetry flush leaves nothing behind on the heap but the new lines.
    */
   text(): string {
+    const parts = this.#text;
+    if (typeof parts === 'string') return parts;
     const license = this.license;
-    let text = this.#head;
-    for (let i = 0; i < this.#devices.length; i++) {
-      text += `${i > 0 ? ',' : ''}${this.#devices[i]}${json(license.devices[i]!.lastSeenAt)}}`;
+    let text = parts.head;
+    for (let i = 0; i < parts.devices.length; i++) {
+      text += `${i > 0 ? ',' : ''}${parts.devices[i]}${json(license.devices[i]!.lastSeenAt)}}`;
     }
-    return `${text}],"lastValidatedAt":${json(license.lastValidatedAt)},"validationCount":${json(license.validationCount)}${this.#tail}`;
+    return `${text}],"lastValidatedAt":${json(license.lastValidatedAt)},"validationCount":${json(license.validationCount)}${parts.tail}`;
   }
 
   /**
@@ -47,12 +54,25 @@ export class LicenseLine {
       return LicenseLine.#write(license);
     }
     if (sameTelemetry(previous.license, license)) return previous;
-    return new LicenseLine(license, previous.#head, previous.#devices, previous.#tail);
+    const parts = previous.#text;
+    return typeof parts === 'string' ? LicenseLine.#write(license) : new LicenseLine(license, parts);
+  }
+
+  /**
+   * The line of `license` as a file holds it: `text`, which the caller has checked is this license's
+   * JSON (any valid JSON of it: a line is written again only once the license changes).
+   */
+  static read(license: License, text: string): LicenseLine {
+    return new LicenseLine(license, text);
   }
 
   /** A line with parts of its own. */
   static #write(license: License): LicenseLine {
-    return new LicenseLine(license, writeHead(license), license.devices.map(writeDevice), writeTail(license));
+    return new LicenseLine(license, {
+      head: writeHead(license),
+      devices: license.devices.map(writeDevice),
+      tail: writeTail(license),
+    });
   }
 }
 
