@@ -307,6 +307,19 @@ describe('licenses.json as read: the first write after opening', () => {
     await reopened.close();
   });
 
+  it('writes valid UTF-8 after reading a file that is not: the bad bytes are not copied', async () => {
+    const path = join(await dirs.make('bad-utf8'), 'licenses.json');
+    const seeded = Array.from({ length: 3 }, () => licenseFixture({ customerName: 'XX' }));
+    const bytes = Buffer.from(`${head}${seeded.map((l) => JSON.stringify(l)).join(',\n')}${footer}`);
+    bytes[bytes.indexOf('XX')] = 0xff; // the first license's name: not UTF-8
+    writeFileSync(path, bytes);
+    const store = jsonFileLicenseStore({ path, telemetryFlushMs: 60_000 });
+    await suspend(store, seeded[2]!.key);
+    await store.close();
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(path));
+    expect(JSON.parse(text).licenses[0].customerName).toBe('\ufffdX');
+  });
+
   // Layouts licensekit never writes: each is read whole, and a write leaves exactly what is held.
   const layouts: [string, (licenses: License[]) => string][] = [
     [
@@ -338,6 +351,33 @@ describe('licenses.json as read: the first write after opening', () => {
       'a license the schema trims',
       (ls) =>
         `${head}${ls.map((l, i) => JSON.stringify(i === 1 ? { ...l, key: `${l.key} ` } : l)).join(',\n')}${footer}`,
+    ],
+    // Lines that each start with their own license's key, yet hold more than it.
+    [
+      'a member after the licenses',
+      (ls) => `${head}${ls.map((l) => JSON.stringify(l)).join(',\n')}],"x":[0${footer}`,
+    ],
+    [
+      'the licenses twice, the first time as stubs, one per line',
+      (ls) => {
+        const stubs = ls.map((l) => `{"key":"${l.key}"}`);
+        const all = ls.map((l) => JSON.stringify(l)).join(',');
+        return `${head}${stubs.join(',\n')}],"licenses":[${all}${footer}`;
+      },
+    ],
+    [
+      'a member of one license twice, the rest of it on the next license’s line',
+      (ls) => {
+        const lines = ls.map((l) => JSON.stringify(l));
+        const [before, after] = lines[2]!.split('"devices":[');
+        lines.splice(
+          2,
+          2,
+          `${before}"devices":[{"x":0}`,
+          `{"key":"${ls[3]!.key}"}],"devices":[${after},${lines[3]}`,
+        );
+        return `${head}${lines.join(',\n')}${footer}`;
+      },
     ],
   ];
   for (const [name, layout] of layouts) {

@@ -13,6 +13,7 @@ import {
 } from './file-license-store.js';
 import type { Fence } from './file-lock.js';
 import type { LicenseSink } from './license-cache.js';
+import { type LicenseFileLines, readLicenseFileLines } from './license-file-lines.js';
 import { LicenseLine } from './license-line.js';
 import { StorePath } from './store-path.js';
 
@@ -28,16 +29,13 @@ const format = 'licensekit-licenses';
 const headText = `{"format":"${format}","version":1,"generation":`;
 // Generation 0 stands for "no file": a head that claims it is not trusted, the file is read in full.
 const headPattern = /^\{"format":"licensekit-licenses","version":(\d+),"generation":([1-9]\d*),/;
-const listOpen = '"licenses":[\n';
-const footerText = '\n]}\n';
-const footer = Buffer.from(footerText);
+const footer = Buffer.from('\n]}\n');
 /** Lines per chunk of the file (~1 MiB of typical licenses): a write encodes only the chunks that changed. */
 const linesPerChunk = 2048;
 
-/** A file as read: its bytes, their text, and the licenses parsed from it, each as the file holds it. */
+/** A file as the store writes it, read line by line, and its licenses, each as the file holds it. */
 interface FileAsRead {
-  bytes: Buffer;
-  text: string;
+  lines: LicenseFileLines;
   list: readonly License[];
 }
 
@@ -63,11 +61,11 @@ class JsonLicenseFile implements LicenseFile {
   readonly #io: FileIO;
   /** The generation of the file the table matches; -1 before the first read. */
   #generation = -1;
-  /** The licenses as last written, so a write serializes and encodes only what changed. */
+  /** The licenses as the file holds them, so a write serializes and encodes only what changed. */
   #chunks: Chunk[] = [];
   /**
    * The file as last read, until the next write takes its chunks from it (see {@link chunksAsRead}).
-   * Its text and bytes stay in memory until then, as the chunks of a write do after it.
+   * Its bytes stay in memory, as the bytes of the chunks a write encodes do after it.
    */
   #asRead: FileAsRead | null = null;
 
@@ -199,6 +197,27 @@ class JsonLicenseFile implements LicenseFile {
       throw new StorageError('STORAGE_IO', `could not read ${this.store.given}`, { cause: error });
     }
     const text = bytes.toString('utf8');
+    const lines = readLicenseFileLines(bytes, text);
+    const { generation, values } = lines ?? this.#parseDocument(text);
+    let canonical = true;
+    const list = values.map((value: unknown, i) => {
+      if (isCanonicalLicense(value)) return value;
+      canonical = false;
+      const result = licenseSchema.safeParse(value);
+      if (result.success) return result.data;
+      const issue = result.error.issues[0];
+      throw this.#corrupt(
+        `license #${i + 1} (line ${i + 2}) is invalid: ${issue?.path.join('.')} ${issue?.message}`,
+      );
+    });
+    // The file's bytes are written again only for licenses held as the file has them, and only from
+    // valid UTF-8 (a decoding error became U+FFFD, which the bytes do not hold).
+    const reusable = lines !== null && canonical && !text.includes('\uFFFD');
+    return { generation, list, asRead: reusable ? { lines, list } : null };
+  }
+
+  /** The generation and license values of a document read whole: a file not laid out as the store writes. */
+  #parseDocument(text: string): { generation: number; values: unknown[] } {
     const name = basename(this.store.given);
     let document: { format?: unknown; version?: unknown; generation?: unknown; licenses?: unknown };
     try {
@@ -220,23 +239,7 @@ class JsonLicenseFile implements LicenseFile {
     if (!Number.isSafeInteger(document.generation) || !Array.isArray(document.licenses)) {
       throw this.#corrupt('lacks "generation" or "licenses"');
     }
-    let asRead = true;
-    const list = document.licenses.map((value: unknown, i) => {
-      if (isCanonicalLicense(value)) return value;
-      const result = licenseSchema.safeParse(value);
-      asRead = false;
-      if (result.success) return result.data;
-      const issue = result.error.issues[0];
-      throw this.#corrupt(
-        `license #${i + 1} (line ${i + 2}) is invalid: ${issue?.path.join('.')} ${issue?.message}`,
-      );
-    });
-    return {
-      generation: document.generation as number,
-      list,
-      // A license the schema changed is not in the file as held: every line is written afresh.
-      asRead: asRead ? { bytes, text, list } : null,
-    };
+    return { generation: document.generation as number, values: document.licenses };
   }
 
   #corrupt(detail: string): StorageError {
@@ -245,61 +248,21 @@ class JsonLicenseFile implements LicenseFile {
 }
 
 /**
- * The chunks of a file as read, so that the first write after a load re-encodes only the chunks
- * that change, as every later write does: each line keeps its text, each chunk its bytes. Only for
- * the layout licensekit writes (the head on the first line, then one license per line, each but the
- * last followed by `,`, then the footer); `[]` for any other, such as a file edited by hand.
- * A line that starts with its own license's key at the start of a line holds that license whole:
- * line breaks cannot occur inside JSON strings, and with as many lines as licenses no license
- * spans two lines.
+ * The chunks of a file as read (see {@link readLicenseFileLines}), so that the first write after a
+ * read encodes only the chunks that change, as every later write does: each line keeps its bytes
+ * until its license changes, each chunk its bytes until one of its lines does.
  */
-function chunksAsRead({ bytes, text, list }: FileAsRead): Chunk[] {
-  let at = text.indexOf('\n') + 1;
-  // The head is ASCII, so its bytes and characters line up.
-  if (list.length === 0 || at !== bytes.indexOf(10) + 1 || !text.startsWith(listOpen, at - listOpen.length)) {
-    return [];
-  }
+function chunksAsRead({ lines, list }: FileAsRead): Chunk[] {
+  const { bytes, starts, ends } = lines;
   const chunks: Chunk[] = [];
-  let lines: LicenseLine[] = [];
-  let byteAt = at;
-  let chunkStart = at;
-  for (let i = 0; i < list.length; i++) {
-    const license = list[i]!;
-    const last = i === list.length - 1;
-    const newline = text.indexOf('\n', at);
-    const byteNewline = bytes.indexOf(10, byteAt);
-    // A line break is one byte: the two searches find the same ones.
-    const end = last ? newline : newline - 1;
-    if (
-      newline < 0 ||
-      (!last && text.charCodeAt(end) !== 44) || // ','
-      !startsWithKey(text, at, license.key)
-    ) {
-      return [];
-    }
-    lines.push(LicenseLine.read(license, text.slice(at, end)));
-    const byteEnd = last ? byteNewline : byteNewline - 1;
-    if (lines.length === linesPerChunk || last) {
-      chunks.push({ lines, bytes: bytes.subarray(chunkStart, byteEnd) });
-      lines = [];
-      chunkStart = byteEnd;
-    }
-    at = newline + 1;
-    byteAt = byteNewline + 1;
+  for (let first = 0; first < list.length; first += linesPerChunk) {
+    const end = Math.min(first + linesPerChunk, list.length);
+    const chunkLines: LicenseLine[] = [];
+    for (let i = first; i < end; i++)
+      chunkLines.push(LicenseLine.read(list[i]!, bytes.subarray(starts[i], ends[i])));
+    // From the `,` that ends the chunk before (its separator), as the encoder writes it.
+    const from = first === 0 ? starts[0]! : ends[first - 1]!;
+    chunks.push({ lines: chunkLines, bytes: bytes.subarray(from, ends[end - 1]) });
   }
-  return text.length === at - 1 + footerText.length && text.endsWith(footerText) ? chunks : [];
-}
-
-const keyOpen = '{"key":"';
-
-/**
- * Whether `text` at `at` opens a license whose key is `key`, written without escapes (a key that
- * needs them does not match: its file is simply written afresh).
- */
-function startsWithKey(text: string, at: number, key: string): boolean {
-  return (
-    text.startsWith(keyOpen, at) &&
-    text.startsWith(key, at + keyOpen.length) &&
-    text.charCodeAt(at + keyOpen.length + key.length) === 34 // '"'
-  );
+  return chunks;
 }

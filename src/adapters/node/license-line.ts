@@ -15,26 +15,27 @@ interface LineParts {
  * One license as one line of JSON, its fields in the schema's order. The line keeps the JSON text
  * around the validation telemetry (`devices[].lastSeenAt`, `lastValidatedAt`, `validationCount`),
  * so the line of a telemetry-only change is made by concatenation instead of serializing the license.
- * A line read from a file keeps the text it was read from instead, until the license changes.
+ * A line read from a file keeps the bytes it was read from instead.
  */
 export class LicenseLine {
   /** The license the line was written from. */
   readonly license: License;
-  /** The parts around the telemetry, or the whole text of a line read from a file. */
-  readonly #text: LineParts | string;
+  /** The parts around the telemetry, or the bytes of a line read from a file. */
+  readonly #text: LineParts | Buffer;
 
-  private constructor(license: License, text: LineParts | string) {
+  private constructor(license: License, text: LineParts | Buffer) {
     this.license = license;
     this.#text = text;
   }
 
   /**
-   * The license as JSON, without a line break. A written line builds it on each call from the parts,
-   * keeping no whole text, so a telemetry flush leaves nothing behind on the heap but the new lines.
+   * The license as JSON, without a line break, built on each call from the parts (or decoded from
+   * the bytes read): a line keeps no whole text, so a flush leaves nothing behind on the heap but
+   * the new lines.
    */
   text(): string {
     const parts = this.#text;
-    if (typeof parts === 'string') return parts;
+    if (Buffer.isBuffer(parts)) return parts.toString('utf8');
     const license = this.license;
     let text = parts.head;
     for (let i = 0; i < parts.devices.length; i++) {
@@ -45,7 +46,8 @@ export class LicenseLine {
 
   /**
    * The line of `license`, given `previous`, the line of an earlier version of it: `previous` itself
-   * when nothing changed, sharing its parts when only telemetry changed, else written afresh.
+   * when nothing changed, sharing its parts when only telemetry changed (unless `previous` was read
+   * from a file: it has no parts), else written afresh.
    * A license must not change once a line is made from it: callers reuse the bytes of a line they
    * got back as `previous`.
    */
@@ -55,15 +57,15 @@ export class LicenseLine {
     }
     if (sameTelemetry(previous.license, license)) return previous;
     const parts = previous.#text;
-    return typeof parts === 'string' ? LicenseLine.#write(license) : new LicenseLine(license, parts);
+    return Buffer.isBuffer(parts) ? LicenseLine.#write(license) : new LicenseLine(license, parts);
   }
 
   /**
-   * The line of `license` as a file holds it: `text`, which the caller has checked is this license's
-   * JSON (any valid JSON of it: a line is written again only once the license changes).
+   * The line of `license` as a file holds it: `bytes`, UTF-8 JSON that the caller parsed on its own
+   * into exactly `license` (any valid JSON of it: the bytes are written again as they are).
    */
-  static read(license: License, text: string): LicenseLine {
-    return new LicenseLine(license, text);
+  static read(license: License, bytes: Buffer): LicenseLine {
+    return new LicenseLine(license, bytes);
   }
 
   /** A line with parts of its own. */
