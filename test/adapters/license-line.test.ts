@@ -320,7 +320,8 @@ describe('licenses.json as read: the first write after opening', () => {
     expect(JSON.parse(text).licenses[0].customerName).toBe('\ufffdX');
   });
 
-  // Layouts licensekit never writes: each is read whole, and a write leaves exactly what is held.
+  // Layouts licensekit never writes, read line by line (spaces around a value) or whole (the
+  // others): either way a write leaves exactly what is held.
   const layouts: [string, (licenses: License[]) => string][] = [
     [
       'pretty-printed',

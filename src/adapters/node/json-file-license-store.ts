@@ -13,7 +13,13 @@ import {
 } from './file-license-store.js';
 import type { Fence } from './file-lock.js';
 import type { LicenseSink } from './license-cache.js';
-import { type LicenseFileLines, readLicenseFileLines } from './license-file-lines.js';
+import {
+  isFileGeneration,
+  type LicenseFileLines,
+  licenseFileFooter,
+  licenseFileFormat,
+  readLicenseFileLines,
+} from './license-file-lines.js';
 import { LicenseLine } from './license-line.js';
 import { StorePath } from './store-path.js';
 
@@ -25,17 +31,17 @@ export interface JsonFileLicenseStoreOptions extends FileLicenseStoreOptions {
   io?: FileIO;
 }
 
-const format = 'licensekit-licenses';
+const format = licenseFileFormat;
 const headText = `{"format":"${format}","version":1,"generation":`;
 // Generation 0 stands for "no file": a head that claims it is not trusted, the file is read in full.
 const headPattern = /^\{"format":"licensekit-licenses","version":(\d+),"generation":([1-9]\d*),/;
-const footer = Buffer.from('\n]}\n');
+const footer = Buffer.from(licenseFileFooter);
 /** Lines per chunk of the file (~1 MiB of typical licenses): a write encodes only the chunks that changed. */
 const linesPerChunk = 2048;
 
-/** A file as the store writes it, read line by line, and its licenses, each as the file holds it. */
+/** A file laid out as the store writes it, read line by line, and its licenses, each as parsed. */
 interface FileAsRead {
-  lines: LicenseFileLines;
+  fileLines: LicenseFileLines;
   list: readonly License[];
 }
 
@@ -61,11 +67,12 @@ class JsonLicenseFile implements LicenseFile {
   readonly #io: FileIO;
   /** The generation of the file the table matches; -1 before the first read. */
   #generation = -1;
-  /** The licenses as the file holds them, so a write serializes and encodes only what changed. */
+  /** The licenses as last written or read, so a write serializes and encodes only what changed. */
   #chunks: Chunk[] = [];
   /**
    * The file as last read, until the next write takes its chunks from it (see {@link chunksAsRead}).
-   * Its bytes stay in memory, as the bytes of the chunks a write encodes do after it.
+   * Its bytes stay in memory while a line or chunk still uses them, usually as long as the store is
+   * open; the chunks a write encodes hold as many bytes.
    */
   #asRead: FileAsRead | null = null;
 
@@ -197,8 +204,8 @@ class JsonLicenseFile implements LicenseFile {
       throw new StorageError('STORAGE_IO', `could not read ${this.store.given}`, { cause: error });
     }
     const text = bytes.toString('utf8');
-    const lines = readLicenseFileLines(bytes, text);
-    const { generation, values } = lines ?? this.#parseDocument(text);
+    const fileLines = readLicenseFileLines(bytes, text);
+    const { generation, values } = fileLines ?? this.#parseDocument(text);
     let canonical = true;
     const list = values.map((value: unknown, i) => {
       if (isCanonicalLicense(value)) return value;
@@ -212,8 +219,8 @@ class JsonLicenseFile implements LicenseFile {
     });
     // The file's bytes are written again only for licenses held as the file has them, and only from
     // valid UTF-8 (a decoding error became U+FFFD, which the bytes do not hold).
-    const reusable = lines !== null && canonical && !text.includes('\uFFFD');
-    return { generation, list, asRead: reusable ? { lines, list } : null };
+    const reusable = fileLines !== null && canonical && !text.includes('\uFFFD');
+    return { generation, list, asRead: reusable ? { fileLines, list } : null };
   }
 
   /** The generation and license values of a document read whole: a file not laid out as the store writes. */
@@ -236,10 +243,10 @@ class JsonLicenseFile implements LicenseFile {
         `${this.store.given} has format version ${String(document.version)}; this licensekit reads version 1`,
       );
     }
-    if (!Number.isSafeInteger(document.generation) || !Array.isArray(document.licenses)) {
-      throw this.#corrupt('lacks "generation" or "licenses"');
+    if (!isFileGeneration(document.generation) || !Array.isArray(document.licenses)) {
+      throw this.#corrupt('lacks "generation" (an integer from 1) or "licenses"');
     }
-    return { generation: document.generation as number, values: document.licenses };
+    return { generation: document.generation, values: document.licenses };
   }
 
   #corrupt(detail: string): StorageError {
@@ -252,17 +259,18 @@ class JsonLicenseFile implements LicenseFile {
  * read encodes only the chunks that change, as every later write does: each line keeps its bytes
  * until its license changes, each chunk its bytes until one of its lines does.
  */
-function chunksAsRead({ lines, list }: FileAsRead): Chunk[] {
-  const { bytes, starts, ends } = lines;
+function chunksAsRead({ fileLines, list }: FileAsRead): Chunk[] {
+  const { bytes, starts, ends } = fileLines;
   const chunks: Chunk[] = [];
   for (let first = 0; first < list.length; first += linesPerChunk) {
     const end = Math.min(first + linesPerChunk, list.length);
-    const chunkLines: LicenseLine[] = [];
-    for (let i = first; i < end; i++)
-      chunkLines.push(LicenseLine.read(list[i]!, bytes.subarray(starts[i], ends[i])));
+    const lines: LicenseLine[] = [];
+    for (let i = first; i < end; i++) {
+      lines.push(LicenseLine.read(list[i]!, bytes.subarray(starts[i], ends[i])));
+    }
     // From the `,` that ends the chunk before (its separator), as the encoder writes it.
     const from = first === 0 ? starts[0]! : ends[first - 1]!;
-    chunks.push({ lines: chunkLines, bytes: bytes.subarray(from, ends[end - 1]) });
+    chunks.push({ lines, bytes: bytes.subarray(from, ends[end - 1]) });
   }
   return chunks;
 }

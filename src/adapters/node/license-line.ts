@@ -12,29 +12,31 @@ interface LineParts {
 }
 
 /**
- * One license as one line of JSON, its fields in the schema's order. The line keeps the JSON text
- * around the validation telemetry (`devices[].lastSeenAt`, `lastValidatedAt`, `validationCount`),
- * so the line of a telemetry-only change is made by concatenation instead of serializing the license.
- * A line read from a file keeps the bytes it was read from instead.
+ * One license as one line of JSON. A line the store writes has the fields in the schema's order and
+ * keeps the JSON text around the validation telemetry (`devices[].lastSeenAt`, `lastValidatedAt`,
+ * `validationCount`), so the line of a telemetry-only change is made by concatenation instead of
+ * serializing the license. A line read from a file keeps the bytes it was read from instead, until
+ * its license changes.
  */
 export class LicenseLine {
-  /** The license the line was written from. */
+  /** The license the line holds. */
   readonly license: License;
-  /** The parts around the telemetry, or the bytes of a line read from a file. */
-  readonly #text: LineParts | Buffer;
+  /** The parts around the telemetry of a written line, or the bytes of a line read from a file. */
+  readonly #content: LineParts | Buffer;
 
-  private constructor(license: License, text: LineParts | Buffer) {
+  private constructor(license: License, content: LineParts | Buffer) {
     this.license = license;
-    this.#text = text;
+    this.#content = content;
   }
 
   /**
-   * The license as JSON, without a line break, built on each call from the parts (or decoded from
-   * the bytes read): a line keeps no whole text, so a flush leaves nothing behind on the heap but
-   * the new lines.
+   * The license as JSON, without a line break: built on each call from the parts of a written line,
+   * which keeps no whole text (so a flush leaves nothing behind on the heap but the new lines), or
+   * decoded from the bytes of a read one (a view of the file as read, which stays in memory while
+   * any of its lines does).
    */
   text(): string {
-    const parts = this.#text;
+    const parts = this.#content;
     if (Buffer.isBuffer(parts)) return parts.toString('utf8');
     const license = this.license;
     let text = parts.head;
@@ -56,7 +58,7 @@ export class LicenseLine {
       return LicenseLine.#write(license);
     }
     if (sameTelemetry(previous.license, license)) return previous;
-    const parts = previous.#text;
+    const parts = previous.#content;
     return Buffer.isBuffer(parts) ? LicenseLine.#write(license) : new LicenseLine(license, parts);
   }
 
