@@ -34,7 +34,7 @@ export interface JsonFileLicenseStoreOptions extends FileLicenseStoreOptions {
 const format = licenseFileFormat;
 const headText = `{"format":"${format}","version":1,"generation":`;
 // Generation 0 stands for "no file": a head that claims it is not trusted, the file is read in full.
-const headPattern = /^\{"format":"licensekit-licenses","version":(\d+),"generation":([1-9]\d*),/;
+const headPattern = new RegExp(`^\\{"format":"${format}","version":(\\d+),"generation":([1-9]\\d*),`);
 const footer = Buffer.from(licenseFileFooter);
 /** Lines per chunk of the file (~1 MiB of typical licenses): a write encodes only the chunks that changed. */
 const linesPerChunk = 2048;
