@@ -184,10 +184,11 @@ describe('isCanonicalLicense, the twin of licenseSchema for stored records', () 
       }),
       { numRuns: 10_000 },
     );
-    // The mutations reach every outcome, including a record the schema accepts only trimmed.
+    // The mutations reach every outcome, including a record the schema accepts only trimmed (the
+    // rarest: about 15 of 10,000 runs, 10 in some, so only its presence is asserted, not a share).
     expect(seen.kept).toBeGreaterThan(100);
     expect(seen.refused).toBeGreaterThan(1000);
-    expect(seen.changed).toBeGreaterThan(10);
+    expect(seen.changed).toBeGreaterThan(0);
   });
 
   it('agrees with the schema on every field set to every edge value in turn', () => {
