@@ -52,6 +52,12 @@ const licenseActions: readonly LicenseAction[] = [
   'email_failed',
 ];
 
+/** Why and by whom, as a license record holds them: an actor names a person, a store or a device. */
+const licenseActionDetailsSchema = z.strictObject({
+  reason: longText.nullable(),
+  actor: longText.nullable(),
+});
+
 /** @internal zod schema of {@link AuditRecord}. */
 export const auditRecordSchema: z.ZodType<AuditRecord> = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -67,14 +73,21 @@ export const auditRecordSchema: z.ZodType<AuditRecord> = z.discriminatedUnion('k
     recordedAt: isoTimestamp,
     action: z.enum(licenseActions as [LicenseAction, ...LicenseAction[]]),
     licenseKey: nonEmpty,
-    reason: longText.nullable(),
-    actor: shortText.nullable(),
+    ...licenseActionDetailsSchema.shape,
   }),
 ]);
 
 /** Checks that `input` is a well-formed {@link AuditRecord}; throws `INVALID_INPUT` listing the issues. */
 export function parseAuditRecord(input: unknown): AuditRecord {
   return parseWith(auditRecordSchema, input, 'audit record');
+}
+
+/**
+ * Checks the reason and actor of a license action before the action changes anything, so that a
+ * change is never stored without its record; throws `INVALID_INPUT`.
+ */
+export function checkLicenseActionDetails(details: { reason: string | null; actor: string | null }): void {
+  parseWith(licenseActionDetailsSchema, details, 'reason or actor');
 }
 
 /**

@@ -54,8 +54,10 @@ export function checkLicense(
     );
   }
   let code: ValidationCode = 'VALID';
-  if (license.expiresAt !== null && now.getTime() > Date.parse(license.expiresAt)) {
-    if (now.getTime() > Date.parse(license.expiresAt) + graceDays(license) * dayMs) {
+  // A license expires at `expiresAt` (from that instant on, as a token's `exp`); grace, if any,
+  // runs from then for the plan's days.
+  if (license.expiresAt !== null && now.getTime() >= Date.parse(license.expiresAt)) {
+    if (now.getTime() >= Date.parse(license.expiresAt) + graceDays(license) * dayMs) {
       return refused(license, at, 'EXPIRED', `the license expired at ${license.expiresAt}`);
     }
     code = 'GRACE_PERIOD';
@@ -142,18 +144,26 @@ function isShortOrAbsent(field: unknown): boolean {
 /** The longest key a license can have: a longer one typed by a customer is simply not found. */
 export const maxKeyLength = shortTextMax;
 
-/** Refuses a validation whose key is not a string or whose fields are not short strings (`INVALID_INPUT`). */
-export function checkValidationRequest(key: unknown, request: ValidationRequest): void {
+/**
+ * The request of a validation, with its `hardwareId` trimmed as a stored device's is (the same
+ * object when there is nothing to trim), so an id sent with white space around it is still the
+ * device it bound. Refuses (`INVALID_INPUT`) a key that is not a string, a request that is not an
+ * object, fields that are not short strings, and a `hardwareId` that is empty once trimmed.
+ */
+export function readValidationRequest(key: unknown, request: ValidationRequest): ValidationRequest {
   const valid =
     typeof key === 'string' &&
+    typeof request === 'object' &&
+    request !== null &&
     isShortOrAbsent(request.hardwareId) &&
     isShortOrAbsent(request.deviceName) &&
-    isShortOrAbsent(request.productId) &&
-    request.hardwareId !== '';
-  if (!valid) {
+    isShortOrAbsent(request.productId);
+  const hardwareId = valid ? request.hardwareId?.trim() : undefined;
+  if (!valid || hardwareId === '') {
     throw new LicenseKitError(
       'INVALID_INPUT',
       'validate takes a key and optional hardwareId, deviceName, productId strings',
     );
   }
+  return hardwareId === request.hardwareId ? request : { ...request, hardwareId };
 }

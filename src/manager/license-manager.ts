@@ -1,4 +1,5 @@
 import { PurchaseAuditLog } from '../audit/purchase-audit-log.js';
+import { checkLicenseActionDetails } from '../domain/audit-record.js';
 import { type Clock, isoString, systemClock } from '../domain/clock.js';
 import { LicenseKitError } from '../domain/errors.js';
 import type { License, LicenseStatus } from '../domain/license.js';
@@ -11,7 +12,7 @@ import { defaultLicenseEmailTemplate, type LicenseEmailTemplate } from '../mail/
 import type { Mailer } from '../mail/mailer.js';
 import { checkStorage } from '../ports/check-storage.js';
 import type { LicenseMutation, Storage } from '../ports/storage.js';
-import { checkLicense, checkValidationRequest, type LicenseCheck, maxKeyLength } from './check-license.js';
+import { checkLicense, type LicenseCheck, maxKeyLength, readValidationRequest } from './check-license.js';
 import { type CreateLicenseInput, parseCreateLicenseInput } from './create-license-input.js';
 import { LicenseDelivery } from './license-delivery.js';
 import { PurchaseEventHandler, type PurchaseEventResult } from './purchase-event-handler.js';
@@ -123,7 +124,7 @@ export class LicenseManager {
     const event: PurchaseEvent | null = valid.purchase
       ? { type: 'sale', eventId: `createLicense:${purchase.saleId}`, occurredAt: now.toISOString(), purchase }
       : null;
-    const issued = await this.#events.issue(license, event, 'createLicense');
+    const issued = await this.#events.create(license, event);
     return issued.license!;
   }
 
@@ -142,10 +143,10 @@ export class LicenseManager {
    * `INVALID_INPUT` only for a request no client should send: a key that is not a string, an empty
    * `hardwareId`, or a `hardwareId`, `deviceName` or `productId` longer than 256 characters.
    */
-  async validate(key: string, request: ValidationRequest = {}): Promise<ValidationResult> {
+  async validate(key: string, options: ValidationRequest = {}): Promise<ValidationResult> {
     const now = this.#clock();
     const checkedAt = isoString(now);
-    checkValidationRequest(key, request);
+    const request = readValidationRequest(key, options);
     if (key.length > maxKeyLength) return missed('NOT_FOUND', 'no license has this key', checkedAt);
     const normalized = this.#keys.normalize(key);
     if (normalized === null) {
@@ -185,8 +186,10 @@ export class LicenseManager {
 
   /** Frees the seat of one device. */
   deactivateDevice(key: string, hardwareId: string, options: ActorOption = {}): Promise<License> {
-    return this.#admin(key, 'device_deactivated', hardwareId, options, (license) => {
-      const devices = license.devices.filter((device) => device.hardwareId !== hardwareId);
+    // Trimmed as a validation's hardwareId is: the id the client bound the device with frees it.
+    const id = typeof hardwareId === 'string' ? hardwareId.trim() : hardwareId;
+    return this.#admin(key, 'device_deactivated', id, options, (license) => {
+      const devices = license.devices.filter((device) => device.hardwareId !== id);
       return devices.length === license.devices.length ? license : { ...license, devices };
     });
   }
@@ -213,7 +216,7 @@ export class LicenseManager {
   }
 
   /** Moves the expiry: `days` from the later of now and the current expiry, or `until` a date. */
-  extend(
+  async extend(
     key: string,
     by: { days: number } | { until: string | Date },
     options: ActorOption = {},
@@ -234,8 +237,10 @@ export class LicenseManager {
    * first email had it (product name included), read from the log's `sale` record of the license.
    */
   async resendLicenseEmail(key: string, options: ActorOption = {}): Promise<License> {
+    const actor = options.actor ?? 'admin';
+    checkLicenseActionDetails({ reason: null, actor });
     const license = await this.#existing(key);
-    return this.#delivery.resend(license, await this.#salePurchase(license), options.actor ?? 'admin');
+    return this.#delivery.resend(license, await this.#salePurchase(license), actor);
   }
 
   /** Closes the storage (flushing anything written behind). */
@@ -305,6 +310,8 @@ export class LicenseManager {
     options: ActorOption,
     mutate: LicenseMutation,
   ): Promise<License> {
+    const actor = options.actor ?? 'admin';
+    checkLicenseActionDetails({ reason, actor });
     const license = await this.#existing(key);
     let changed = false;
     const updated = await this.#storage.licenses.update(license.key, (current) => {
@@ -315,10 +322,7 @@ export class LicenseManager {
     if (!updated) throw new LicenseKitError('LICENSE_NOT_FOUND', 'no license has this key');
     if (changed) {
       const detail = action === 'extended' ? `until ${updated.expiresAt}` : reason;
-      await this.audit.recordLicenseAction(action, updated.key, {
-        reason: detail,
-        actor: options.actor ?? 'admin',
-      });
+      await this.audit.recordLicenseAction(action, updated.key, { reason: detail, actor });
     }
     return updated;
   }

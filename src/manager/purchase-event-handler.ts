@@ -94,10 +94,19 @@ export class PurchaseEventHandler {
     return this.#perEvent.run(this.#queueKey(event), () => this.#handle(event));
   }
 
+  /**
+   * Issues `candidate` for `createLicense`: with a sale event, in that sale's queue, so that the
+   * store's webhook of the same sale arriving meanwhile finds it handled (one license, one sale).
+   */
+  create(candidate: License, event: PurchaseEvent | null): Promise<PurchaseEventResult> {
+    const issue = () => this.#issue(candidate, event, 'createLicense');
+    return event ? this.#perEvent.run(saleQueueKey(event), issue) : issue();
+  }
+
   /** The queue an event waits in: one per sale for creating events, per payment for running totals. */
   #queueKey(event: PurchaseEvent): string {
-    const { source, saleId } = event.purchase;
-    if (this.#o.policy[event.type].action === 'create') return `${source}\u0000sale\u0000${saleId}`;
+    const { source } = event.purchase;
+    if (this.#o.policy[event.type].action === 'create') return saleQueueKey(event);
     if (event.refundTotal) return `${source}\u0000refunds\u0000${event.refundTotal.payment}`;
     return `${source}\u0000${event.eventId}`;
   }
@@ -119,7 +128,7 @@ export class PurchaseEventHandler {
     }
     const rule = policy[event.type];
     if (rule.action === 'create') {
-      return this.issue(
+      return this.#issue(
         this.#o.newLicense(event.purchase, this.#seats(event.purchase)),
         event,
         event.purchase.source,
@@ -148,7 +157,7 @@ export class PurchaseEventHandler {
   }
 
   /** Stores a new license (idempotent on its sale), records it and emails it. */
-  async issue(candidate: License, event: PurchaseEvent | null, actor: string): Promise<PurchaseEventResult> {
+  async #issue(candidate: License, event: PurchaseEvent | null, actor: string): Promise<PurchaseEventResult> {
     const { storage, audit, delivery } = this.#o;
     const inserted = await storage.licenses.insert(candidate);
     const created = inserted.created;
@@ -342,4 +351,9 @@ function filedUnder(event: PurchaseEvent, license: License): PurchaseEvent {
   if (purchase.productId !== unknownProductId) return event;
   const productName = purchase.productName === unknownProductId ? '' : purchase.productName;
   return { ...event, purchase: { ...purchase, productId: license.productId, productName } };
+}
+
+/** The queue of the events that create `event`'s sale's license. */
+function saleQueueKey(event: PurchaseEvent): string {
+  return `${event.purchase.source}\u0000sale\u0000${event.purchase.saleId}`;
 }

@@ -40,7 +40,7 @@ export function applyRule(
         license.status === 'suspended' || reversedChargeback
           ? { ...license, status: 'active', statusReason: null }
           : license;
-      const lapsed = active.expiresAt !== null && Date.parse(active.expiresAt) < now;
+      const lapsed = active.expiresAt !== null && Date.parse(active.expiresAt) <= now;
       return lapsed && plan.durationDays !== null
         ? { ...active, expiresAt: new Date(now + plan.durationDays * dayMs).toISOString() }
         : active;

@@ -22,8 +22,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-/** A manager on fresh storage of `kind` with a fake clock and a memory mailer. */
-export function setup(kind: StorageKind, options: Partial<LicenseManagerOptions> = {}) {
+/**
+ * A manager on fresh storage of `kind` with a fake clock and a memory mailer; `wrap` may put a
+ * layer around the storage the manager uses (the helpers still read the storage itself).
+ */
+export function setup(
+  kind: StorageKind,
+  options: Partial<LicenseManagerOptions> = {},
+  wrap: (storage: Storage) => Storage = (storage) => storage,
+) {
   const clock = fakeClock('2025-03-01T10:00:00.000Z');
   const mailer = memoryMailer();
   let storage: Storage;
@@ -34,7 +41,7 @@ export function setup(kind: StorageKind, options: Partial<LicenseManagerOptions>
     storage = fileStorage({ dir });
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
   }
-  const manager = new LicenseManager({ storage, clock, mailer, ...options });
+  const manager = new LicenseManager({ storage: wrap(storage), clock, mailer, ...options });
   cleanups.unshift(() => manager.close());
   const records = async (): Promise<AuditRecord[]> => {
     const all: AuditRecord[] = [];

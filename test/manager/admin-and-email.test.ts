@@ -78,6 +78,41 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
     expect(actions(await records()).filter((a) => a.startsWith('revoked'))).toEqual(['revoked:first:admin']);
   });
 
+  it('an action whose reason or actor its record cannot hold is INVALID_INPUT and changes nothing', async () => {
+    const { manager, mailer, records } = setup(kind);
+    const license = await manager.createLicense({
+      email: 'c@example.com',
+      customerName: 'C',
+      productId: 'app',
+    });
+    const before = (await records()).length;
+    const tooLong = 'x'.repeat(2049);
+    const refused = (e: unknown) => isLicenseKitError(e, 'INVALID_INPUT');
+    await expect(manager.revoke(license.key, 'abuse', { actor: tooLong })).rejects.toSatisfy(refused);
+    await expect(manager.suspend(license.key, tooLong)).rejects.toSatisfy(refused);
+    await expect(manager.extend(license.key, { days: 1 }, { actor: tooLong })).rejects.toSatisfy(refused);
+    await expect(manager.resendLicenseEmail(license.key, { actor: tooLong })).rejects.toSatisfy(refused);
+    expect(await manager.getLicense(license.key)).toEqual(license);
+    expect(await records()).toHaveLength(before);
+    expect(mailer.sent).toHaveLength(1);
+    // An actor of up to 2,048 characters is kept whole.
+    await manager.revoke(license.key, 'abuse', { actor: 'x'.repeat(2048) });
+    expect(actions(await records()).at(-1)).toBe(`revoked:abuse:${'x'.repeat(2048)}`);
+  });
+
+  it('extend rejects bad input through its promise, as every action does', async () => {
+    const { manager } = setup(kind);
+    const license = await manager.createLicense({
+      email: 'd@example.com',
+      customerName: 'D',
+      productId: 'app',
+    });
+    for (const by of [{ days: 0 }, { days: Number.NaN }, { until: 'soon' }]) {
+      const pending = manager.extend(license.key, by);
+      await expect(pending).rejects.toSatisfy((e) => isLicenseKitError(e, 'INVALID_INPUT'));
+    }
+  });
+
   it('a failed email keeps the license, records email_failed, rejects MAIL_FAILED; the retry sends it once', async () => {
     const { manager, mailer, records, licenses } = setup(kind);
     mailer.failNext();

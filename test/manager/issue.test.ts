@@ -125,6 +125,40 @@ describe.each(storageKinds)('issuing licenses on %s storage', (kind) => {
     expect(mailer.sent).toHaveLength(1);
   });
 
+  it("createLicense and the store's webhook of the same sale at once are one sale in the books", async () => {
+    // createLicense's sale record is slow to append (an fsync, a network round trip): the webhook
+    // arriving meanwhile must wait for it rather than book the sale a second time.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { manager, mailer, records } = setup(kind, {}, (storage) => ({
+      licenses: storage.licenses,
+      purchases: {
+        append: async (record) => {
+          if (record.kind === 'purchase' && record.event.eventId.startsWith('createLicense:')) await held;
+          return storage.purchases.append(record);
+        },
+        has: (record) => storage.purchases.has(record),
+        scan: (filter) => storage.purchases.scan(filter),
+        close: () => storage.purchases.close(),
+      },
+    }));
+    const sale = purchaseEventFixture();
+    const entered = manager.createLicense({
+      email: sale.purchase.email,
+      customerName: sale.purchase.customerName,
+      productId: sale.purchase.productId,
+      purchase: sale.purchase,
+    });
+    const handled = manager.handlePurchaseEvent(sale);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the webhook gets as far as it can
+    release();
+    const [license, webhook] = await Promise.all([entered, handled]);
+    expect(webhook).toEqual({ action: 'duplicate', license });
+    expect((await records()).filter((r) => r.kind === 'purchase')).toHaveLength(1);
+    expect((await manager.audit.getPurchaseStats()).revenue.USD?.gross).toBe(sale.purchase.amount);
+    expect(mailer.sent).toHaveLength(1);
+  });
+
   it('plans set the term and the seats: quantity × maxDevices', async () => {
     const { manager } = setup(kind, {
       plans: (query) =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLicenseKeyFormat, generateLicenseKey, isLicenseKitError } from '../../src/index.js';
 import { purchaseEventFixture } from '../../src/testing.js';
-import { actions, setup, storageKinds } from '../helpers/manager-setup.js';
+import { actions, followUp, setup, storageKinds } from '../helpers/manager-setup.js';
 
 describe.each(storageKinds)('validate on %s storage', (kind) => {
   async function issued(options: Parameters<typeof setup>[1] = {}, quantity = 1) {
@@ -125,6 +125,65 @@ describe.each(storageKinds)('validate on %s storage', (kind) => {
       'device_deactivated:pc:customer',
       'device_activated::device:tablet',
     ]);
+  });
+
+  it('a hardwareId with white space around it is the device it bound, and frees its seat', async () => {
+    const { manager, key, records } = await issued({ plans: () => ({ durationDays: null, maxDevices: 2 }) });
+    expect((await manager.validate(key, { hardwareId: 'mac-1234\n' })).device?.hardwareId).toBe('mac-1234');
+    for (const hardwareId of ['mac-1234\n', ' mac-1234', 'mac-1234']) {
+      const result = await manager.validate(key, { hardwareId });
+      expect(result).toMatchObject({ code: 'VALID', device: { hardwareId: 'mac-1234' } });
+      expect(result.license?.devices).toHaveLength(1);
+    }
+    expect((await manager.deactivateDevice(key, 'mac-1234\n')).devices).toEqual([]);
+    expect(actions(await records()).filter((a) => a.startsWith('device_'))).toEqual([
+      'device_activated::device:mac-1234',
+      'device_deactivated:mac-1234:admin',
+    ]);
+    await expect(manager.validate(key, { hardwareId: ' \n' })).rejects.toSatisfy((e) =>
+      isLicenseKitError(e, 'INVALID_INPUT'),
+    );
+  });
+
+  it('a hardwareId of 256 characters binds its seat and is audited', async () => {
+    const { manager, key, records } = await issued();
+    const hardwareId = 'h'.repeat(256);
+    expect(await manager.validate(key, { hardwareId })).toMatchObject({ valid: true, code: 'VALID' });
+    expect(actions(await records()).filter((a) => a.startsWith('device_'))).toEqual([
+      `device_activated::device:${hardwareId}`,
+    ]);
+  });
+
+  it('a request that is not an object is INVALID_INPUT, as every bad input is', async () => {
+    const { manager, key } = await issued();
+    for (const request of [null, 'hw', 7]) {
+      await expect(manager.validate(key, request as unknown as object)).rejects.toSatisfy((e) =>
+        isLicenseKitError(e, 'INVALID_INPUT'),
+      );
+    }
+  });
+
+  it('a license expires at its expiresAt: from that instant on, its grace and then EXPIRED', async () => {
+    const { manager, key, clock } = await issued({
+      plans: () => ({ durationDays: 30, maxDevices: 1, graceDays: 2 }),
+    });
+    clock.advance({ days: 30, ms: -1 });
+    expect((await manager.validate(key)).code).toBe('VALID');
+    clock.advance({ ms: 1 });
+    expect((await manager.validate(key)).code).toBe('GRACE_PERIOD');
+    clock.advance({ days: 2, ms: -1 });
+    expect((await manager.validate(key)).code).toBe('GRACE_PERIOD');
+    clock.advance({ ms: 1 });
+    expect((await manager.validate(key)).code).toBe('EXPIRED');
+  });
+
+  it('a subscription that ended is EXPIRED at the instant its end is handled', async () => {
+    const context = setup(kind, { plans: () => ({ durationDays: 30, maxDevices: 1 }) });
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_1', isRecurring: true } });
+    const { license } = await context.manager.handlePurchaseEvent(sale);
+    const ended = await context.manager.handlePurchaseEvent(followUp(sale, 'subscription_ended'));
+    expect(ended.action).toBe('expired');
+    expect(await context.manager.validate(license!.key)).toMatchObject({ valid: false, code: 'EXPIRED' });
   });
 
   it('concurrent validations from new devices never exceed the seats', async () => {

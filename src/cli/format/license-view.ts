@@ -11,7 +11,7 @@ export function statusText(license: License): string {
 export function expiryText(license: License, short = false): string {
   if (license.expiresAt === null) return short ? 'never' : 'never (perpetual)';
   const when = short ? license.expiresAt.slice(0, 10) : license.expiresAt;
-  return Date.parse(license.expiresAt) < Date.now() ? `${when} (expired)` : when;
+  return Date.parse(license.expiresAt) <= Date.now() ? `${when} (expired)` : when;
 }
 
 /** Every field of a license as aligned `Label  value` lines (devices one per line). */
