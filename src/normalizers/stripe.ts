@@ -94,7 +94,8 @@ const eventType = z.object({ type: z.string() });
  *
  * Always: `eventId` = the Event `id` (`evt_…`); `occurredAt` and `purchasedAt` = the Event `created`
  * (seconds); `isTest` = `!livemode`; currency upper-cased; amounts are Stripe's integer minor units
- * (yen for JPY, fils for KWD). Email, when an object carries none, is `''`; the product of a non-sale
+ * (yen for JPY, fils for KWD), in ISO 4217's unit where Stripe's differs: Stripe counts ISK in
+ * hundredths of a króna (an amount that is not whole krónur is refused) and MGA in whole ariary. Email, when an object carries none, is `''`; the product of a non-sale
  * event without `metadata.product_id` is the `productId` option when it is a string, else `'unknown'`
  * (the license is found by sale or subscription, not product). Quantity is 1 (sessions carry no items).
  */
@@ -157,6 +158,7 @@ function toEvent(
   fields: Pick<Purchase, 'saleId' | 'productId' | 'amount' | 'currency'> & Partial<Purchase>,
 ): PurchaseEvent {
   const at = new Date(envelope.created * 1000).toISOString();
+  const currency = fields.currency.toUpperCase();
   const purchase: Purchase = {
     source: 'stripe',
     customerName: '',
@@ -171,9 +173,24 @@ function toEvent(
     sourceLicenseKey: null,
     ...fields,
     email: (fields.email ?? '').trim().toLowerCase(),
-    currency: fields.currency.toUpperCase(),
+    currency,
+    amount: isoAmount(fields.amount, currency),
   };
   return { type, eventId: envelope.id, occurredAt: at, purchase };
+}
+
+/**
+ * Stripe's integer amount of `currency` in ISO 4217 minor units (what `Purchase.amount` holds). They
+ * are the same but for two currencies: Stripe keeps ISK two-decimal and treats MGA as zero-decimal,
+ * where ISO 4217 gives ISK no decimals and MGA two.
+ */
+function isoAmount(amount: number, currency: string): number {
+  if (currency === 'MGA') return amount * 100;
+  if (currency !== 'ISK') return amount;
+  if (amount % 100 !== 0) {
+    throw missing('data.object', `the ISK amount ${amount} (in hundredths) is not a whole number of krónur`);
+  }
+  return amount / 100;
 }
 
 /** The product named by `meta`, else the string `productId` option, else `'unknown'`. */

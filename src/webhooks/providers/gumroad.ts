@@ -19,6 +19,13 @@ export interface GumroadProviderOptions {
   sellerId?: string | readonly string[];
 }
 
+/** The events of Gumroad's subscription pings, which carry no `seller_id` to check. */
+const subscriptionTypes: ReadonlySet<PurchaseEvent['type']> = new Set([
+  'cancellation',
+  'subscription_ended',
+  'subscription_restarted',
+]);
+
 const unauthorized = () =>
   new WebhookVerificationError('WEBHOOK_UNAUTHORIZED', 'the Gumroad ping could not be authenticated');
 
@@ -62,7 +69,10 @@ export function gumroad(options: GumroadProviderOptions): WebhookProvider {
         const allowed = seller === undefined ? token !== undefined : sellers.includes(seller);
         if (!allowed) throw unauthorized();
       }
-      return normalizeGumroadPing(fields);
+      const event = normalizeGumroadPing(fields);
+      // Without a token, nothing vouches for a subscription ping: a seller id added to it proves nothing.
+      if (token === undefined && event !== null && subscriptionTypes.has(event.type)) throw unauthorized();
+      return event;
     },
   };
 }
