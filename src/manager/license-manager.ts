@@ -140,8 +140,9 @@ export class LicenseManager {
   /**
    * Validates a key for a device; binds a free seat to a new `hardwareId`. Whatever a customer typed
    * as the key gets a result (a key longer than any stored one is `NOT_FOUND`). Rejects with
-   * `INVALID_INPUT` only for a request no client should send: a key that is not a string, an empty
-   * `hardwareId`, or a `hardwareId`, `deviceName` or `productId` longer than 256 characters.
+   * `INVALID_INPUT` only for a request no client should send: a key that is not a string, a request
+   * that is not an object, a `hardwareId` empty once trimmed, or a `hardwareId`, `deviceName` or
+   * `productId` longer than 256 characters. The `hardwareId` is trimmed, as stored devices' are.
    */
   async validate(key: string, options: ValidationRequest = {}): Promise<ValidationResult> {
     const now = this.#clock();
