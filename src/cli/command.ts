@@ -38,6 +38,23 @@ export const dataOptions = {
   json: { type: 'boolean' },
 } as const satisfies OptionSpecs;
 
+/**
+ * The first positional argument (a command's name, or `license`'s action), which the options every
+ * command takes (`--data DIR`, `--json`) may precede, and every other argument.
+ */
+export function splitFirstPositional(argv: readonly string[]): { name: string | undefined; rest: string[] } {
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: { data: { type: 'string' } },
+    allowPositionals: true,
+    strict: false,
+    tokens: true,
+  });
+  const first = tokens.find((token) => token.kind === 'positional');
+  if (first === undefined) return { name: undefined, rest: [...argv] };
+  return { name: first.value, rest: argv.filter((_, index) => index !== first.index) };
+}
+
 /** True when the arguments ask for help, wherever `--help`/`-h` appears. */
 export function wantsHelp(args: readonly string[]): boolean {
   return args.includes('--help') || args.includes('-h');

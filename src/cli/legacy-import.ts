@@ -234,3 +234,14 @@ function licenseSale(
 export function secondLicenseOfSale(license: License): License {
   return { ...license, purchaseId: `${license.purchaseId}#${license.key}` };
 }
+
+/** Whether `license` is a second license of its sale (made by {@link secondLicenseOfSale}). */
+export function isSecondLicense(license: License): boolean {
+  return license.purchaseId.endsWith(`#${license.key}`);
+}
+
+/** The id of the sale `license` belongs to: its purchaseId, without a second license's `#<key>`. */
+export function saleIdOf(license: License): string {
+  const { purchaseId, key } = license;
+  return isSecondLicense(license) ? purchaseId.slice(0, -(key.length + 1)) : purchaseId;
+}

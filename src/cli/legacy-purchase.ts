@@ -22,6 +22,11 @@ export interface LegacySale {
   events: PurchaseEvent[];
   licenseKey: string;
   refunded: boolean;
+  /**
+   * True when the line named no `source` and its license supplied one: an earlier import, which did
+   * not know the license yet, may have recorded the same events under the source `legacy`.
+   */
+  sourceFromLicense: boolean;
 }
 
 /** The product name of lines that have none. */
@@ -64,8 +69,9 @@ export function mapLegacyPurchase(
   if (productName === null) notes.push(`no product_name: named "${unknownProductName}"`);
   const productId = text(line.product_id);
   if (productId === null) notes.push(`no product_id: product "${options.productId}" (set it with --product)`);
+  const given = text(line.source)?.toLowerCase() ?? null;
   const source =
-    text(line.source)?.toLowerCase() ??
+    given ??
     (license !== undefined && license.purchaseSource !== 'legacy' ? license.purchaseSource : 'legacy');
   const purchase: PurchaseEvent['purchase'] = {
     source,
@@ -101,7 +107,13 @@ export function mapLegacyPurchase(
     return {
       ok: true,
       notes,
-      value: { saleKey: `${source}\u0000${saleId}`, events, licenseKey: license?.key ?? key, refunded },
+      value: {
+        saleKey: `${source}\u0000${saleId}`,
+        events,
+        licenseKey: license?.key ?? key,
+        refunded,
+        sourceFromLicense: given === null && source !== 'legacy',
+      },
     };
   } catch (error) {
     return { ok: false, reason: errorText(error) };
@@ -113,6 +125,6 @@ export function mapLegacyPurchase(
  * gives the same ping (`gumroad:<sale_id>:<resource_name>`), so a ping Gumroad sends again after the
  * import is a redelivery, not a second refund; other sources take `legacy:<sale_id>:<type>`.
  */
-function legacyEventId(source: string, saleId: string, type: PurchaseEventType): string {
+export function legacyEventId(source: string, saleId: string, type: PurchaseEventType): string {
   return source === 'gumroad' ? `gumroad:${saleId}:${type}` : `legacy:${saleId}:${type}`;
 }

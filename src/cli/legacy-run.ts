@@ -113,12 +113,13 @@ class LegacyImport {
   }
 
   /**
-   * The imported license a purchase line names (matched case-insensitively): from licenses.json, or,
-   * when only the purchases are imported, from the data directory (an earlier import).
+   * The imported license a purchase line names (matched case-insensitively): from licenses.json, or
+   * from the data directory (an earlier import), so that a line takes the same source whichever
+   * files a run imports.
    */
   async #licenseNamed(key: string): Promise<License | undefined> {
     const imported = this.#imported.get(keyIndex(key));
-    if (imported !== undefined || this.#options.licensesPath !== undefined || key === '') return imported;
+    if (imported !== undefined || key === '') return imported;
     return (await this.#data.storage.licenses.get(key)) ?? undefined;
   }
 

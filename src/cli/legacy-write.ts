@@ -10,11 +10,19 @@ import {
   type License,
   type LicenseStore,
   type PurchaseAuditLog,
+  type PurchaseEvent,
 } from '../index.js';
 import { errorText } from './command.js';
 import type { DataDir } from './data.js';
-import { importActor, keyIndex, legacyInactiveReason } from './legacy-import.js';
-import type { LegacySale } from './legacy-purchase.js';
+import {
+  importActor,
+  isSecondLicense,
+  keyIndex,
+  legacyInactiveReason,
+  saleIdOf,
+  secondLicenseOfSale,
+} from './legacy-import.js';
+import { type LegacySale, legacyEventId } from './legacy-purchase.js';
 
 /** A license stored (`created`) or found stored already, or why it cannot be. */
 export type InsertOutcome = { license: License; created: boolean } | string;
@@ -25,33 +33,51 @@ export function saleName(license: License): string {
 }
 
 /**
- * Inserts `license` directly (a legacy license is not a new sale: no email). Idempotent on its sale:
- * a second import finds it (`created: false`). Another license for that sale, or its key on another
- * sale, is a reason to skip it.
+ * Inserts `license` directly (a legacy license is not a new sale: no email). Idempotent: a license
+ * stored by an earlier import, under its sale or as a second license of it, is found (`created:
+ * false`). When an earlier import gave its sale another license, it is kept as a second license of
+ * the sale (see {@link secondLicenseOfSale}), so which licenses of a sale are stored first never
+ * decides which are kept. Its key on another sale is a reason to skip it.
  */
 export async function insertLegacyLicense(
   store: LicenseStore,
   license: License,
   dryRun: boolean,
 ): Promise<InsertOutcome> {
+  const stored = await store.get(license.key);
+  if (stored !== null) {
+    return isOfSale(stored, license)
+      ? { license: stored, created: false }
+      : 'a license with this key already exists for another sale';
+  }
+  const placed = await place(store, license, dryRun);
+  if (placed !== null || isSecondLicense(license)) {
+    return placed ?? `its sale ${saleName(license)} already has another license under this id`;
+  }
+  return (
+    (await place(store, secondLicenseOfSale(license), dryRun)) ??
+    `its sale ${saleName(license)} already has another license under this id`
+  );
+}
+
+/** Stores `license`, or `null` when its sale has another license; a dry run only looks. */
+async function place(store: LicenseStore, license: License, dryRun: boolean): Promise<InsertOutcome | null> {
   if (dryRun) {
-    const sameSale = await store.getByPurchase(license.purchaseSource, license.purchaseId);
-    if (sameSale !== null && keyIndex(sameSale.key) === keyIndex(license.key)) {
-      return { license: sameSale, created: false };
-    }
-    if (sameSale !== null) return `its sale ${saleName(license)} already has the license "${sameSale.key}"`;
-    if ((await store.get(license.key)) !== null)
-      return 'a license with this key already exists for another sale';
-    return { license, created: true };
+    const holder = await store.getByPurchase(license.purchaseSource, license.purchaseId);
+    return holder === null ? { license, created: true } : null;
   }
   try {
     const result = await store.insert(license);
-    if (result.created || keyIndex(result.license.key) === keyIndex(license.key)) return result;
-    return `its sale ${saleName(license)} already has the license "${result.license.key}"`;
+    return result.created || keyIndex(result.license.key) === keyIndex(license.key) ? result : null;
   } catch (error) {
     if (isLicenseKitError(error, 'INVALID_INPUT')) return errorText(error);
     throw error;
   }
+}
+
+/** Whether `stored` is `license` as an import stores it: under its sale, or as a second license of it. */
+function isOfSale(stored: License, license: License): boolean {
+  return stored.purchaseSource === license.purchaseSource && saleIdOf(stored) === saleIdOf(license);
 }
 
 /** The `created` record (and `revoked` for an inactive license), with ids that make them write-once. */
@@ -78,19 +104,32 @@ export async function recordLegacyLicense(audit: PurchaseAuditLog, license: Lice
 export async function appendLegacySale(data: DataDir, sale: LegacySale, dryRun: boolean): Promise<boolean[]> {
   const appended: boolean[] = [];
   for (const event of sale.events) {
-    if (dryRun) {
-      // The log deduplicates on source + eventId; the rest of this probe record does not matter.
-      const probe: AuditRecord = {
-        kind: 'purchase',
-        id: '-',
-        recordedAt: event.occurredAt,
-        event,
-        licenseKey: null,
-      };
-      appended.push(!(await data.storage.purchases.has(probe)));
-    } else {
-      appended.push(await data.manager.audit.recordPurchase(event, sale.licenseKey));
-    }
+    // Recorded already, by an earlier import that knew no license to take the source from.
+    if (sale.sourceFromLicense && (await isRecorded(data, asUnsourced(event)))) appended.push(false);
+    else if (dryRun) appended.push(!(await isRecorded(data, event)));
+    else appended.push(await data.manager.audit.recordPurchase(event, sale.licenseKey));
   }
   return appended;
+}
+
+/** Whether the log holds `event`: it deduplicates on source + event id, so the rest of the probe does not matter. */
+function isRecorded(data: DataDir, event: PurchaseEvent): Promise<boolean> {
+  const probe: AuditRecord = {
+    kind: 'purchase',
+    id: '-',
+    recordedAt: event.occurredAt,
+    event,
+    licenseKey: null,
+  };
+  return data.storage.purchases.has(probe);
+}
+
+/** `event` as an import of its line recorded it when no license gave the line a source. */
+function asUnsourced(event: PurchaseEvent): PurchaseEvent {
+  const { purchase, type } = event;
+  return {
+    ...event,
+    eventId: legacyEventId('legacy', purchase.saleId, type),
+    purchase: { ...purchase, source: 'legacy' },
+  };
 }

@@ -4,9 +4,15 @@
  * rest, and turns failures into one line on stderr and an exit code: 0 done, 1 refused, 2 usage.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { isLicenseKitError } from '../index.js';
-import { type Command, errorText, exitCode, RefusedError, UsageError } from './command.js';
+import {
+  type Command,
+  errorText,
+  exitCode,
+  RefusedError,
+  splitFirstPositional,
+  UsageError,
+} from './command.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCsvCommand } from './commands/export-csv.js';
 import { importLegacyCommand } from './commands/import-legacy.js';
@@ -52,7 +58,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const debug = argv.includes('--debug');
   let help = 'licensekit --help';
   try {
-    const { name, rest } = splitCommand(argv);
+    const { name, rest } = splitFirstPositional(argv);
     if (name === undefined) {
       if (argv.includes('--version') || argv.includes('-v')) return say(await packageVersion());
       if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) return say(overview);
@@ -66,20 +72,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     return fail(error, debug, help);
   }
-}
-
-/** The command name (the first positional, after any global options) and every other argument. */
-function splitCommand(argv: readonly string[]): { name: string | undefined; rest: string[] } {
-  const { tokens } = parseArgs({
-    args: [...argv],
-    options: { data: { type: 'string' } },
-    allowPositionals: true,
-    strict: false,
-    tokens: true,
-  });
-  const first = tokens.find((token) => token.kind === 'positional');
-  if (first === undefined) return { name: undefined, rest: [...argv] };
-  return { name: first.value, rest: argv.filter((_, index) => index !== first.index) };
 }
 
 function say(text: string): number {

@@ -1,5 +1,12 @@
 import type { AuditRecord, LicenseStatus } from '../../index.js';
-import { type Command, dataOptions, expectPositionals, parseCommand, UsageError } from '../command.js';
+import {
+  type Command,
+  dataOptions,
+  expectPositionals,
+  parseCommand,
+  splitFirstPositional,
+  UsageError,
+} from '../command.js';
 import { dataDirOf, requireLicense, withData } from '../data.js';
 import { expiryText, historyLine, licenseLines, statusText } from '../format/license-view.js';
 import { plural, table } from '../format/table.js';
@@ -35,7 +42,7 @@ Examples:
   licensekit license revoke 7K3QF-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX --reason chargeback
   licensekit license extend 7K3QF-XXXXX-XXXXX-XXXXX-XXXXX-XXXXX --days 30`,
   async run(args) {
-    const [action, ...rest] = args;
+    const { name: action, rest } = splitFirstPositional(args);
     if (action === 'show') return show(rest);
     if (action === 'list') return list(rest);
     const change = action === undefined ? undefined : licenseActions[action];
