@@ -25,8 +25,9 @@ function memoryLicenseStore(): LicenseStore {
     get: async (key) => open().get(key),
     getByPurchase: async (source, purchaseId) => open().getByPurchase(source, purchaseId),
     insert: async (license): Promise<InsertResult> => {
+      const licenses = open();
       const valid = parseLicense(license);
-      const existing = open().conflictFor(valid);
+      const existing = licenses.conflictFor(valid);
       if (existing) return { license: existing, created: false };
       return { license: table.put(valid), created: true };
     },

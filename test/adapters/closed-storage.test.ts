@@ -38,6 +38,9 @@ describe.each(builtIns)('%s after close()', (_, open) => {
       storage.licenses.get(license.key),
       storage.licenses.update(license.key, (current) => current),
       storage.purchases.append(purchaseRecordFixture()),
+      // Bad input too: a closed store says it is closed before it looks at what it is given.
+      storage.licenses.insert({ ...licenseFixture(), key: '' }),
+      storage.purchases.append({ ...purchaseRecordFixture(), id: '' }),
     ];
     for (const call of calls) {
       const error = await call.then(

@@ -131,6 +131,7 @@ class FileLicenseStore implements LicenseStore {
   }
 
   async insert(license: License): Promise<InsertResult> {
+    this.#checkOpen(); // a closed store says so, whatever it is given
     const valid = parseLicense(license);
     await this.#ready();
     return (await this.#commits.submit({ kind: 'insert', license: valid })) as InsertResult;
