@@ -26,9 +26,13 @@ export type LicenseMutation = (current: License) => License;
 
 /**
  * Where licenses live. Implement it to store licenses anywhere; `runStorageConformance` from
- * `licensekit/testing` checks an implementation against every rule below.
+ * `licensekit/testing` checks an implementation (with its {@link PurchaseLog}) against these rules as
+ * far as one instance's results show them. It cannot see memory use (that `scan` streams), durability
+ * before `close()` or through a crash, or writes from another process: test those in the adapter.
  *
- * Keys are matched case-insensitively (ASCII upper-case folding) while the stored key keeps its text.
+ * Keys are matched case-insensitively while the stored key keeps its text. The built-in stores fold
+ * case with `toUpperCase()`; for the ASCII keys licensekit issues, ASCII folding (SQLite's `upper()`)
+ * matches the same keys.
  */
 export interface LicenseStore {
   /** The license with this key, or `null` when there is none. Never throws for a miss. */

@@ -6,6 +6,8 @@ import {
   stateSurvivesReopen,
   telemetrySurvivesClose,
 } from './conformance/durability-cases.js';
+import { filtersIgnoreUndefinedFields, listFiltersFollowUpdates } from './conformance/filter-cases.js';
+import { idsCompareExactly, saleIsSourceAndId } from './conformance/identity-cases.js';
 import {
   insertIdempotentOnSale,
   insertRejectsDuplicateKey,
@@ -20,6 +22,7 @@ import {
   updateIsAtomic,
   updateRejectsIdentityChange,
   updateRejectsUnknownProperties,
+  updateSerializedAcrossKeySpellings,
 } from './conformance/license-update-cases.js';
 import {
   appendDedupesEvents,
@@ -27,22 +30,30 @@ import {
   hasReportsStoredRecords,
   scanOrderAndFilters,
 } from './conformance/log-cases.js';
+import { listReturnsEveryPage, scanReturnsEveryPage } from './conformance/paging-cases.js';
 
 /** The id of one storage conformance case; pass ids in `skip` to leave cases out. */
 export type StorageConformanceCaseId =
   | 'misses-return-null'
   | 'license-round-trip'
   | 'insert-idempotent-on-sale'
+  | 'sale-is-source-and-id'
+  | 'ids-compare-exactly'
   | 'insert-rejects-duplicate-key'
   | 'insert-rejects-invalid-license'
   | 'update-applies-mutation'
   | 'update-rejects-identity-change'
   | 'update-rejects-unknown-properties'
   | 'update-is-atomic'
+  | 'update-serialized-across-key-spellings'
   | 'list-filters'
+  | 'list-filters-follow-updates'
   | 'list-yields-each-once'
+  | 'list-returns-every-page'
   | 'append-dedupes-events'
   | 'scan-order-and-filters'
+  | 'filters-ignore-undefined-fields'
+  | 'scan-returns-every-page'
   | 'concurrent-appends'
   | 'has-reports-stored-records'
   | 'state-survives-reopen'
@@ -164,16 +175,23 @@ export const storageConformanceCases: readonly StorageConformanceCase[] = [
   missesReturnNull,
   licenseRoundTrip,
   insertIdempotentOnSale,
+  saleIsSourceAndId,
+  idsCompareExactly,
   insertRejectsDuplicateKey,
   insertRejectsInvalidLicense,
   updateAppliesMutation,
   updateRejectsIdentityChange,
   updateRejectsUnknownProperties,
   updateIsAtomic,
+  updateSerializedAcrossKeySpellings,
   listFilters,
+  listFiltersFollowUpdates,
   listYieldsEachOnce,
+  listReturnsEveryPage,
   appendDedupesEvents,
   scanOrderAndFilters,
+  filtersIgnoreUndefinedFields,
+  scanReturnsEveryPage,
   concurrentAppends,
   hasReportsStoredRecords,
   stateSurvivesReopen,

@@ -3,6 +3,7 @@ import { memoryStorage } from '../../src/adapters/memory-storage.js';
 import { type AuditRecord, auditDedupeKey } from '../../src/domain/audit-record.js';
 import { isLicenseKitError, LicenseKitError } from '../../src/domain/errors.js';
 import { type License, parseLicense } from '../../src/domain/license.js';
+import { matchesLicenseFilter } from '../../src/ports/filters.js';
 import { isTelemetryOnlyChange } from '../../src/ports/license-changes.js';
 import type { LicenseStore, PurchaseLog, Storage } from '../../src/ports/storage.js';
 import {
@@ -180,6 +181,98 @@ const listRestartingAfterWrites: Flaw = (handle) => {
 
 /** One realistic adapter bug per case; the case must catch it. */
 const flaws: Record<StorageConformanceCaseId, { bug: string; flaw: Flaw; forgetOnReopen?: boolean }> = {
+  'sale-is-source-and-id': {
+    bug: 'insert is idempotent on purchaseId alone',
+    flaw: patchLicenses((base) => ({
+      insert: async (license) => {
+        for await (const other of base.list()) {
+          if (other.purchaseId === license.purchaseId) return { license: other, created: false };
+        }
+        return base.insert(license);
+      },
+    })),
+  },
+  'ids-compare-exactly': {
+    bug: 'getByPurchase folds the case of sale ids',
+    flaw: patchLicenses((base) => ({
+      getByPurchase: async (source, purchaseId) => {
+        for await (const other of base.list({ purchaseSource: source })) {
+          if (other.purchaseId.toLowerCase() === purchaseId.toLowerCase()) return other;
+        }
+        return null;
+      },
+    })),
+  },
+  'update-serialized-across-key-spellings': {
+    bug: 'update locks on the key text as given',
+    flaw: patchLicenses((base) => {
+      const locks = new Map<string, Promise<unknown>>();
+      return {
+        update: (key, mutate) => {
+          const run = (locks.get(key) ?? Promise.resolve()).then(async () => {
+            const current = await base.get(key);
+            if (current === null) return null;
+            await tick();
+            const next = mutate(current);
+            return next === current ? current : base.update(key, () => next);
+          });
+          locks.set(
+            key,
+            run.catch(() => undefined),
+          );
+          return run;
+        },
+      };
+    }),
+  },
+  'list-filters-follow-updates': {
+    bug: 'list filters on the fields as inserted',
+    flaw: patchLicenses((base) => {
+      const inserted = new Map<string, License>();
+      return {
+        insert: async (license) => {
+          const result = await base.insert(license);
+          if (result.created) inserted.set(result.license.key.toUpperCase(), result.license);
+          return result;
+        },
+        list: (filter) =>
+          (async function* () {
+            for await (const license of base.list()) {
+              if (matchesLicenseFilter(inserted.get(license.key.toUpperCase()) ?? license, filter))
+                yield license;
+            }
+          })(),
+      };
+    }),
+  },
+  'list-returns-every-page': {
+    bug: 'list stops after one page of 100',
+    flaw: patchLicenses((base) => ({
+      list: (filter) =>
+        (async function* () {
+          yield* (await collect(base.list(filter))).slice(0, 100);
+        })(),
+    })),
+  },
+  'scan-returns-every-page': {
+    bug: 'scan stops after one page of 100',
+    flaw: patchPurchases((base) => ({
+      scan: (filter) =>
+        (async function* () {
+          yield* (await collect(base.scan(filter))).slice(0, 100);
+        })(),
+    })),
+  },
+  'filters-ignore-undefined-fields': {
+    bug: 'scan treats an undefined filter field as a condition',
+    flaw: patchPurchases((base) => ({
+      scan: (filter) =>
+        (async function* () {
+          if (filter !== undefined && Object.values(filter).includes(undefined)) return;
+          yield* base.scan(filter);
+        })(),
+    })),
+  },
   'misses-return-null': {
     bug: 'get throws on a miss',
     flaw: patchLicenses((base) => ({

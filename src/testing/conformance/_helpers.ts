@@ -20,6 +20,24 @@ export function idsOf(records: readonly AuditRecord[]): string[] {
   return records.map((record) => record.id);
 }
 
+/**
+ * `records` with their ids handed out again in descending order, so that append order differs from
+ * id order and an adapter that sorts by id instead of keeping append order is caught.
+ */
+export function withDescendingIds<T extends AuditRecord>(records: readonly T[]): T[] {
+  const ids = records.map((record) => record.id).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+  return records.map((record, i) => ({ ...record, id: ids[i]! }));
+}
+
+/** A filter as text for messages, showing fields that are present but `undefined` (JSON drops them). */
+export function describeFilter(filter: object | undefined): string {
+  if (filter === undefined) return 'undefined';
+  const fields = Object.entries(filter).map(
+    ([name, value]) => `${name}: ${value === undefined ? 'undefined' : JSON.stringify(value)}`,
+  );
+  return fields.length === 0 ? '{}' : `{ ${fields.join(', ')} }`;
+}
+
 /** Picks `items[i]` for every index, failing loudly on a bad index (a bug in the case itself). */
 export function pick<T>(items: readonly T[], indexes: readonly number[]): T[] {
   return indexes.map((index) => {
@@ -39,6 +57,11 @@ export function mixedCase(key: string): string {
       return letters % 2 === 1 ? char.toUpperCase() : char.toLowerCase();
     })
     .join('');
+}
+
+/** The `i`-th of three spellings of `key`, in turn: as given, lower-case, upper-case. */
+export function spellingOf(key: string, i: number): string {
+  return [key, key.toLowerCase(), key.toUpperCase()][i % 3]!;
 }
 
 /** `2024-05-10T12:00:00.000Z` plus `day` days. */

@@ -4,7 +4,17 @@ import type { LicenseFilter } from '../../ports/storage.js';
 import { assertEqual, assertRejects, assertTrue } from '../_assert.js';
 import { deviceFixture, licenseFixture } from '../fixtures.js';
 import type { StorageConformanceCase } from '../storage-conformance.js';
-import { at, bindDevice, collect, invalid, keysOf, mixedCase, pick, recordValidation } from './_helpers.js';
+import {
+  at,
+  bindDevice,
+  collect,
+  invalid,
+  keysOf,
+  mixedCase,
+  pick,
+  recordValidation,
+  spellingOf,
+} from './_helpers.js';
 
 /**
  * `update-applies-mutation`: `update` applies and persists its mutation, and an unchanged result changes
@@ -230,6 +240,56 @@ export const updateIsAtomic: StorageConformanceCase = {
       validations.map((license) => license?.validationCount).sort((a, b) => (a ?? 0) - (b ?? 0)),
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
       'each concurrent telemetry update returns its own step',
+    );
+  },
+};
+
+/**
+ * `update-serialized-across-key-spellings`: Concurrent updates of one license are serialized however
+ * its key is spelled (as stored, lower-case, upper-case): a lock or queue must be keyed on the lookup
+ * form of the key, not on the text a caller passed.
+ */
+export const updateSerializedAcrossKeySpellings: StorageConformanceCase = {
+  id: 'update-serialized-across-key-spellings',
+  title: 'concurrent updates of one license are serialized however its key is spelled',
+  run: async ({ storage }) => {
+    const { licenses } = storage;
+    const seats = licenseFixture({ key: mixedCase(licenseFixture().key), maxDevices: 3 });
+    await licenses.insert(seats);
+    const candidates = Array.from({ length: 12 }, () => deviceFixture());
+    const bound = await Promise.all(
+      candidates.map((device, i) => licenses.update(spellingOf(seats.key, i), bindDevice(device))),
+    );
+    const final = await licenses.get(seats.key);
+    assertTrue(final !== null, 'the license after concurrent device bindings');
+    assertEqual(
+      final.devices.length,
+      3,
+      '12 concurrent bindings through 3 spellings of the key against maxDevices 3: devices bound',
+    );
+    const winners = candidates
+      .filter((device, i) => bound[i]?.devices.some((seat) => seat.hardwareId === device.hardwareId) === true)
+      .map((device) => device.hardwareId);
+    assertEqual(
+      [...winners].sort(),
+      final.devices.map((device) => device.hardwareId).sort(),
+      'exactly the updates that bound a device (through any spelling of the key) see it in their result',
+    );
+
+    const counter = licenseFixture({ key: mixedCase(licenseFixture().key), maxDevices: 1 });
+    await licenses.insert(counter);
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        licenses.update(spellingOf(counter.key, i), (current) => ({
+          ...current,
+          maxDevices: current.maxDevices + 1,
+        })),
+      ),
+    );
+    assertEqual(
+      await licenses.get(counter.key),
+      { ...counter, maxDevices: 13 },
+      '12 concurrent increments of maxDevices 1 through 3 spellings of the key',
     );
   },
 };

@@ -5,7 +5,7 @@ import type { AuditFilter } from '../../ports/storage.js';
 import { assertEqual, assertRejects } from '../_assert.js';
 import { licenseFixture, licenseRecordFixture, purchaseRecordFixture } from '../fixtures.js';
 import type { StorageConformanceCase } from '../storage-conformance.js';
-import { at, collect, idsOf, mixedCase, pick } from './_helpers.js';
+import { at, collect, idsOf, mixedCase, pick, withDescendingIds } from './_helpers.js';
 
 /**
  * `append-dedupes-events`: `append` is idempotent on the dedupe key (purchase `source + eventId`, license
@@ -111,8 +111,7 @@ function scanRecords(k1: string, k2: string): AuditRecord[] {
     purchase('paddle', 'sale', 'b@example.com', 'pro', 7, null),
     purchase('gumroad', 'dispute', 'c@example.com', 'pro', 8, k2),
   ];
-  const ids = records.map((record) => record.id).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
-  return records.map((record, i) => ({ ...record, id: ids[i]! }));
+  return withDescendingIds(records);
 }
 
 /** `scan-order-and-filters`: `scan` yields exactly the records matching each filter, in append order. */
