@@ -1,5 +1,13 @@
 /** Which stores the server answers for, from environment variables: a store is on when its secret is set. */
-import { gumroad, lemonSqueezy, paddle, paypal, stripe, type WebhookProvider } from 'licensekit';
+import {
+  gumroad,
+  lemonSqueezy,
+  paddle,
+  payPalCertificateHosts,
+  paypal,
+  stripe,
+  type WebhookProvider,
+} from 'licensekit';
 
 /** Store id (the `:store` of `/api/v1/webhooks/:store`) → provider. */
 export function storesFromEnv(
@@ -38,20 +46,41 @@ export function storesFromEnv(
     });
   }
   if (env.PAYPAL_WEBHOOK_ID) {
-    // Certificates are fetched once per URL (licensekit only asks for URLs on PayPal's API hosts).
-    // fetch throws only when PayPal cannot be reached (a 503, so PayPal retries); an error response
-    // is no certificate: '' is refused (401) and not cached, so forged URLs cannot fill the cache.
-    const certificates = new Map<string, string>();
-    const getCertificate = async (url: string) => {
-      const cached = certificates.get(url);
-      if (cached !== undefined) return cached;
-      const response = await fetchImpl(url);
-      if (!response.ok) return '';
-      const pem = await response.text();
-      certificates.set(url, pem);
-      return pem;
-    };
-    stores.paypal = paypal({ webhookId: env.PAYPAL_WEBHOOK_ID, verify: { getCertificate } });
+    stores.paypal = paypal({
+      webhookId: env.PAYPAL_WEBHOOK_ID,
+      verify: { getCertificate: paypalCertificates(fetchImpl) },
+    });
   }
   return stores;
+}
+
+/** The shape of PayPal's certificate URLs: https, no port, query or fragment; the host is checked apart. */
+const certificateUrl = /^https:\/\/([a-z.-]+)\/v1\/notifications\/certs\/CERT-[A-Za-z0-9-]+$/;
+
+/** At most this many certificates are kept (PayPal uses a few); beyond it, the oldest is dropped. */
+const maxCertificates = 16;
+
+/**
+ * PayPal's `getCertificate`: fetches each certificate once and keeps it. The URL is the sender's
+ * (PAYPAL-CERT-URL), so only PayPal's own shape is fetched: anything else, such as the real URL with
+ * `?n=1` appended, is refused (401) without a fetch. What is not a certificate (an error response)
+ * is refused and not kept, and at most 16 are kept, so forged URLs cannot fill the cache; a made-up
+ * CERT id costs one fetch per request, no more. fetch throws only when PayPal cannot be reached:
+ * that answers 503, so PayPal retries.
+ */
+function paypalCertificates(fetchImpl: typeof fetch): (url: string) => Promise<string> {
+  const certificates = new Map<string, string>();
+  return async (url) => {
+    const host = certificateUrl.exec(url)?.[1];
+    if (host === undefined || !payPalCertificateHosts.includes(host)) return '';
+    const cached = certificates.get(url);
+    if (cached !== undefined) return cached;
+    const response = await fetchImpl(url);
+    if (!response.ok) return '';
+    const pem = await response.text();
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) return '';
+    certificates.set(url, pem);
+    if (certificates.size > maxCertificates) certificates.delete(certificates.keys().next().value!);
+    return pem;
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * examples/express: the real server (`server.ts`, configured by environment variables) on an
  * ephemeral port of 127.0.0.1, spoken to over HTTP; then stopped with SIGTERM and started again on
- * the same data dir. Plus the SMTP mailer and the env-driven store setup, in process.
+ * the same data dir. Plus the SMTP mailer, the env-driven store setup and the rate limit, in process.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import type { Request as ExpressRequest, Response as ExpressResponse, RequestHandler } from 'express';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -298,6 +299,20 @@ describe('examples/express smtpMailer', () => {
   });
 });
 
+type PayPalCredentials = Awaited<ReturnType<typeof paypalTestCredentials>>;
+
+/** The PayPal store of `storesFromEnv` (webhook id WH-1) over a fetch that records each URL it is asked. */
+async function paypalStore(answer: (url: string, credentials: PayPalCredentials) => Response) {
+  const { storesFromEnv } = await examples();
+  const credentials = await paypalTestCredentials();
+  const fetched: string[] = [];
+  const fakeFetch = (async (url: string) => {
+    fetched.push(url);
+    return answer(url, credentials);
+  }) as typeof fetch;
+  return { paypal: storesFromEnv({ PAYPAL_WEBHOOK_ID: 'WH-1' }, fakeFetch).paypal!, credentials, fetched };
+}
+
 describe('examples/express storesFromEnv', () => {
   it('configures a store per secret set, and no others', async () => {
     const { storesFromEnv } = await examples();
@@ -332,41 +347,116 @@ describe('examples/express storesFromEnv', () => {
   });
 
   it("verifies PayPal offline with PayPal's certificate, fetched once per URL", async () => {
-    const { storesFromEnv } = await examples();
-    const credentials = await paypalTestCredentials();
-    const fetched: string[] = [];
-    const fakeFetch = (async (url: string) => {
-      fetched.push(url);
-      return new Response(credentials.certificate);
-    }) as typeof fetch;
-    const { paypal } = storesFromEnv({ PAYPAL_WEBHOOK_ID: 'WH-1' }, fakeFetch);
+    const { paypal, credentials, fetched } = await paypalStore(
+      (_, { certificate }) => new Response(certificate),
+    );
     for (const email of ['a@example.com', 'b@example.com']) {
       const capture = paypalCaptureCompletedEvent({ email, productId: 'app' });
       const request = await paypalWebhookRequest(capture, { ...credentials, webhookId: 'WH-1' });
-      expect((await paypal!.parse(request))?.purchase.email).toBe(email);
+      expect((await paypal.parse(request))?.purchase.email).toBe(email);
     }
     expect(fetched).toEqual([credentials.certUrl]);
   });
 
   it('answers a PayPal certificate URL with no certificate 401 (not cached), and PayPal unreachable 503', async () => {
-    const { storesFromEnv } = await examples();
-    const credentials = await paypalTestCredentials();
-    const fetched: string[] = [];
     let reachable = true;
-    const fakeFetch = (async (url: string) => {
-      fetched.push(url);
+    const { paypal, credentials, fetched } = await paypalStore(() => {
       if (!reachable) throw new TypeError('fetch failed');
       return new Response('not found', { status: 404 });
-    }) as typeof fetch;
-    const { paypal } = storesFromEnv({ PAYPAL_WEBHOOK_ID: 'WH-1' }, fakeFetch);
+    });
     const capture = paypalCaptureCompletedEvent({ email: 'a@example.com', productId: 'app' });
     const codes: unknown[] = [];
     for (const up of [true, true, false]) {
       reachable = up;
       const request = await paypalWebhookRequest(capture, { ...credentials, webhookId: 'WH-1' });
-      codes.push(await paypal!.parse(request).catch((error: { code?: unknown }) => error.code));
+      codes.push(await paypal.parse(request).catch((error: { code?: unknown }) => error.code));
     }
     expect(codes).toEqual(['WEBHOOK_UNAUTHORIZED', 'WEBHOOK_UNAUTHORIZED', 'WEBHOOK_VERIFIER_UNAVAILABLE']);
     expect(fetched).toEqual([credentials.certUrl, credentials.certUrl, credentials.certUrl]);
+  });
+
+  it("refuses certificate URLs not of PayPal's shape (401) without fetching them", async () => {
+    // PayPal's certificate host serves the certificate whatever query string is appended.
+    const { paypal, credentials, fetched } = await paypalStore((url, { certUrl, certificate }) =>
+      new URL(url).pathname === new URL(certUrl).pathname
+        ? new Response(certificate)
+        : new Response('not found', { status: 404 }),
+    );
+    const capture = paypalCaptureCompletedEvent({ email: 'a@example.com', productId: 'app' });
+    const forged = [
+      ...Array.from({ length: 20 }, (_, i) => `${credentials.certUrl}?n=${i}`),
+      `${credentials.certUrl}#n`,
+      `${credentials.certUrl}/`,
+      credentials.certUrl.replace('/certs/', '/certs/../certs/'),
+      credentials.certUrl.replace('api.paypal.com', 'api.paypal.com:443'),
+      credentials.certUrl.replace('api.paypal.com', 'API.PAYPAL.COM'),
+      credentials.certUrl.replace('https:', 'http:'),
+      'https://api.paypal.com/v1/oauth2/token',
+    ];
+    const codes = new Set<unknown>();
+    for (const certUrl of forged) {
+      // Signed with the certificate's key, so each is refused for its URL alone.
+      const request = await paypalWebhookRequest(capture, { ...credentials, webhookId: 'WH-1', certUrl });
+      codes.add(await paypal.parse(request).catch((error: { code?: unknown }) => error.code));
+    }
+    expect([...codes]).toEqual(['WEBHOOK_UNAUTHORIZED']);
+    expect(fetched).toEqual([]);
+  });
+
+  it('keeps at most 16 PayPal certificates, dropping the oldest', async () => {
+    const { paypal, credentials, fetched } = await paypalStore(
+      (_, { certificate }) => new Response(certificate),
+    );
+    const capture = paypalCaptureCompletedEvent({ email: 'a@example.com', productId: 'app' });
+    const certUrl = (i: number) => `${credentials.certUrl}-${i}`;
+    const parse = async (i: number) => {
+      const request = await paypalWebhookRequest(capture, {
+        ...credentials,
+        webhookId: 'WH-1',
+        certUrl: certUrl(i),
+      });
+      return (await paypal.parse(request))?.purchase.email;
+    };
+    for (let i = 0; i <= 16; i++) expect(await parse(i)).toBe('a@example.com');
+    expect(fetched).toHaveLength(17);
+    await parse(16); // still kept
+    await parse(1); // the oldest kept
+    await parse(0); // dropped when the 17th came in: fetched again
+    expect(fetched.slice(17)).toEqual([certUrl(0)]);
+  });
+});
+
+/** Runs the rate-limit middleware once for `ip` and returns the status it set (200 when it passed). */
+function rateLimited(middleware: RequestHandler, ip: string): number {
+  let status = 200;
+  const res = {
+    set: () => res,
+    status: (code: number) => {
+      status = code;
+      return res;
+    },
+    json: () => res,
+  } as unknown as ExpressResponse;
+  middleware({ ip } as ExpressRequest, res, () => undefined);
+  return status;
+}
+
+describe('examples/express rateLimit', () => {
+  it('limits one IPv4 client, and the same client as IPv4-mapped IPv6', async () => {
+    const { rateLimit } = await import('../../examples/express/rate-limit.js');
+    const limit = rateLimit({ burst: 2, perMinute: 1 });
+    const ips = ['198.51.100.7', '::ffff:198.51.100.7', '198.51.100.7', '198.51.100.8'];
+    expect(ips.map((ip) => rateLimited(limit, ip))).toEqual([200, 200, 429, 200]);
+  });
+
+  it('gives one IPv6 client (one /64) one bucket, whatever its low bits', async () => {
+    const { rateLimit } = await import('../../examples/express/rate-limit.js');
+    const limit = rateLimit({ burst: 2, perMinute: 1 });
+    const statuses = Array.from({ length: 20 }, (_, i) =>
+      rateLimited(limit, `2001:db8:1:2::${(i + 1).toString(16)}`),
+    );
+    expect(statuses.filter((status) => status === 429)).toHaveLength(18);
+    expect(rateLimited(limit, '2001:db8:1:2:ffff:ffff:ffff:ffff%eth0')).toBe(429);
+    expect(rateLimited(limit, '2001:db8:1:3::1')).toBe(200);
   });
 });

@@ -295,6 +295,37 @@ describe('the Worker routes, in workerd on D1', () => {
     expect((await api('/api/v1/licenses/validate', { key: keys.gumroad }, '198.51.100.8')).status).toBe(200);
   });
 
+  it('limits an IPv6 client by its /64, not per address', async () => {
+    const statuses: number[] = [];
+    for (let i = 1; i <= rateLimit + 1; i++) {
+      const ip = `2001:db8:1:2::${i.toString(16)}`;
+      statuses.push((await api('/api/v1/licenses/validate', { key: keys.gumroad }, ip)).status);
+    }
+    expect(statuses.slice(0, rateLimit).every((status) => status === 200)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
+    expect((await api('/api/v1/licenses/validate', { key: keys.gumroad }, '2001:db8:1:3::1')).status).toBe(
+      200,
+    );
+  });
+
+  it('reads a streamed body (no Content-Length) chunk by chunk: parsed under 16 KiB, 413 over', async () => {
+    /** Posts `parts` one chunk each: an async iterable body is sent chunked. */
+    const streamed = (parts: string[]) =>
+      mf.dispatchFetch(`${base}/api/v1/licenses/validate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'cf-connecting-ip': '203.0.113.3' },
+        body: (async function* () {
+          for (const part of parts) yield new TextEncoder().encode(part);
+        })(),
+        duplex: 'half',
+      });
+    const padding = (count: number) => Array<string>(count).fill(' '.repeat(4096));
+    const valid = await streamed([...padding(2), JSON.stringify({ key: keys.gumroad })]);
+    expect([valid.status, await valid.json()]).toMatchObject([200, { valid: true }]);
+    const huge = await streamed([...padding(5), '{}']);
+    expect([huge.status, await huge.json()]).toEqual([413, { error: 'too large' }]);
+  });
+
   it('keeps the stats behind the admin bearer token', async () => {
     const stats = (authorization?: string) =>
       send(new Request(`${base}/api/v1/admin/stats`, { headers: authorization ? { authorization } : {} }));

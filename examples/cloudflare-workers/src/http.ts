@@ -1,4 +1,4 @@
-/** HTTP helpers of the Worker: JSON bodies and answers, the admin token, the public validation result. */
+/** HTTP helpers of the Worker: JSON bodies and answers, the admin token, public results, client keys. */
 import { isLicenseKitError, type ValidationResult } from 'licensekit';
 
 /** What a client may see: the outcome and the license's terms, never the buyer or other devices. */
@@ -38,12 +38,10 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
   if (!/^application\/json\b/i.test(request.headers.get('content-type') ?? '')) {
     throw new HttpError(415, 'send application/json');
   }
-  const declared = Number(request.headers.get('content-length') ?? 0);
-  const bytes = declared > maxJsonBytes ? null : await request.arrayBuffer();
-  if (bytes === null || bytes.byteLength > maxJsonBytes) throw new HttpError(413, 'too large');
+  const text = await readText(request, maxJsonBytes);
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder().decode(bytes));
+    body = JSON.parse(text);
   } catch {
     throw new HttpError(400, 'the body is not valid JSON');
   }
@@ -51,6 +49,30 @@ export async function readJsonObject(request: Request): Promise<Record<string, u
     throw new HttpError(400, 'the body must be a JSON object');
   }
   return body as Record<string, unknown>;
+}
+
+/**
+ * The body as UTF-8 text, read chunk by chunk: 413 as soon as it passes `limit` bytes (declared or
+ * streamed without a Content-Length), and the rest is cancelled unread.
+ */
+async function readText(request: Request, limit: number): Promise<string> {
+  if (Number(request.headers.get('content-length') ?? 0) > limit) throw new HttpError(413, 'too large');
+  if (request.body === null) return '';
+  const reader = request.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new HttpError(413, 'too large');
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
 }
 
 /** The string field `name` (1 to 256 characters; `required` or absent), else a 400. */
@@ -63,6 +85,39 @@ export function field(body: Record<string, unknown>, name: string, required = fa
     throw new HttpError(400, `${name} must be a string of 1 to 256 characters`);
   }
   return value;
+}
+
+/**
+ * The rate-limit key of a client address: an IPv6 client's /64 (what one subscriber is given),
+ * IPv4 and IPv4-mapped IPv6 (`::ffff:1.2.3.4`) by the IPv4 address, anything else as it is.
+ */
+export function clientKey(ip: string): string {
+  const groups = ipv6Groups(ip);
+  if (groups === undefined) return ip;
+  const hex = groups.map((group) => group.toString(16));
+  const [high, low] = groups.slice(6) as [number, number];
+  if (hex.slice(0, 6).join(':') === '0:0:0:0:0:ffff') {
+    return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  }
+  return `${hex.slice(0, 4).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of an IPv6 address (`::`, trailing IPv4, `%zone` allowed), else undefined. */
+export function ipv6Groups(ip: string): number[] | undefined {
+  let text = ip.replace(/%.*/, '');
+  const ipv4 = /(?<=:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (ipv4) {
+    const [a, b, c, d] = ipv4.slice(1).map(Number) as [number, number, number, number];
+    if (Math.max(a, b, c, d) > 255) return undefined;
+    text = `${text.slice(0, ipv4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::').map((half) => (half === '' ? [] : half.split(':')));
+  const [head = [], tail] = halves;
+  const gap = 8 - head.length - (tail?.length ?? 0);
+  if (halves.length > 2 || (tail === undefined ? gap !== 0 : gap < 1)) return undefined;
+  const groups = tail === undefined ? head : [...head, ...Array<string>(gap).fill('0'), ...tail];
+  if (!groups.every((group) => /^[0-9a-f]{1,4}$/i.test(group))) return undefined;
+  return groups.map((group) => Number.parseInt(group, 16));
 }
 
 /** Whether the request carries `Authorization: Bearer <token>`. */

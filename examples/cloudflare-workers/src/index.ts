@@ -19,7 +19,7 @@ import {
 } from 'licensekit';
 import { type D1Database, d1Storage } from './d1-storage.js';
 import { fetchMailer } from './fetch-mailer.js';
-import { errorResponse, field, isAdmin, json, publicResult, readJsonObject } from './http.js';
+import { clientKey, errorResponse, field, isAdmin, json, publicResult, readJsonObject } from './http.js';
 
 /** Cloudflare's Rate Limiting binding (`[[ratelimits]]` in wrangler.toml). */
 export interface RateLimit {
@@ -29,7 +29,7 @@ export interface RateLimit {
 /** Bindings and secrets (`wrangler secret put NAME`); a store is served when its secret is set. */
 export interface Env {
   DB: D1Database;
-  /** Limits the license routes per client IP (429); without it they are not limited. */
+  /** Limits the license routes per client (IPv4 address, IPv6 /64) with 429; unset, they are not limited. */
   LICENSE_RATE_LIMITER?: RateLimit;
   ADMIN_TOKEN?: string;
   GUMROAD_TOKEN?: string;
@@ -108,7 +108,8 @@ async function route(request: Request, env: Env, app: App): Promise<Response> {
   if (pathname === '/api/v1/licenses/validate' || pathname === '/api/v1/licenses/deactivate') {
     if (request.method !== 'POST') return json(405, { error: 'method not allowed' }, { allow: 'POST' });
     const ip = request.headers.get('cf-connecting-ip') ?? 'unknown';
-    if (env.LICENSE_RATE_LIMITER && !(await env.LICENSE_RATE_LIMITER.limit({ key: ip })).success) {
+    const client = clientKey(ip);
+    if (env.LICENSE_RATE_LIMITER && !(await env.LICENSE_RATE_LIMITER.limit({ key: client })).success) {
       return json(429, { error: 'too many requests' }, { 'retry-after': '60' });
     }
     const body = await readJsonObject(request);
