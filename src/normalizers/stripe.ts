@@ -95,9 +95,10 @@ const eventType = z.object({ type: z.string() });
  * Always: `eventId` = the Event `id` (`evt_…`); `occurredAt` and `purchasedAt` = the Event `created`
  * (seconds); `isTest` = `!livemode`; currency upper-cased; amounts are Stripe's integer minor units
  * (yen for JPY, fils for KWD), in ISO 4217's unit where Stripe's differs: Stripe counts ISK in
- * hundredths of a króna (an amount that is not whole krónur is refused) and MGA in whole ariary. Email, when an object carries none, is `''`; the product of a non-sale
- * event without `metadata.product_id` is the `productId` option when it is a string, else `'unknown'`
- * (the license is found by sale or subscription, not product). Quantity is 1 (sessions carry no items).
+ * hundredths of a króna (an amount that is not whole krónur is refused) and MGA in whole ariary.
+ * Email, when an object carries none, is `''`; the product of a non-sale event without
+ * `metadata.product_id` is the `productId` option when it is a string, else `'unknown'` (the
+ * license is found by sale or subscription, not product). Quantity is 1 (sessions carry no items).
  */
 export function normalizeStripeEvent(
   input: unknown,
