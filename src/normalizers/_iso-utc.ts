@@ -4,26 +4,13 @@ const utc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /**
- * Whether the date and time of day `value` starts with (`YYYY-MM-DDTHH:MM`, then `:SS` if present)
- * name a real moment: a month from 1 to 12, a day the month has, at most 23:59:59. `Date.parse`
- * alone would read `2025-02-30` as March 2 and `24:00` as the next day.
+ * Whether the date and time of day `value` starts with name a real moment: read as UTC, they come
+ * back unchanged. `Date.parse` alone reads `2025-02-30` as March 2 and `24:00` as the next day.
  */
 function isCalendarTime(value: string): boolean {
-  const [year, month, day, hour, minute] = [0, 5, 8, 11, 14].map((at) =>
-    Number(value.slice(at, at + (at === 0 ? 4 : 2))),
-  ) as [number, number, number, number, number];
-  const second = value[16] === ':' ? Number(value.slice(17, 19)) : 0;
-  const time = new Date(0);
-  time.setUTCFullYear(year, month - 1, day); // unlike Date.UTC, keeps the years 0-99 as they are
-  time.setUTCHours(hour, minute, second);
-  return (
-    time.getUTCFullYear() === year &&
-    time.getUTCMonth() === month - 1 &&
-    time.getUTCDate() === day &&
-    time.getUTCHours() === hour &&
-    time.getUTCMinutes() === minute &&
-    time.getUTCSeconds() === second
-  );
+  const local = value.slice(0, value[16] === ':' ? 19 : 16);
+  const time = Date.parse(`${local}Z`);
+  return !Number.isNaN(time) && new Date(time).toISOString().startsWith(local);
 }
 
 /**
