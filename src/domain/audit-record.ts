@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { crockfordBase32 } from './_crockford.js';
 import { parseWith } from './_parse.js';
 import { isoTimestamp, longText, nonEmpty, shortText } from './_schema-parts.js';
 import { type PurchaseEvent, purchaseEventSchema } from './purchase.js';
@@ -100,8 +101,6 @@ export function auditDedupeKey(record: AuditRecord): string {
     : `license\u0000${record.id}`;
 }
 
-const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-
 /**
  * A ULID-shaped record id that is the same for the same `(at, text)`: its time is `at` and its
  * random part is a hash of `text`. Records that must be written at most once, by whoever gets there
@@ -110,14 +109,14 @@ const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 function derivedRecordId(at: string, text: string): string {
   let time = Date.parse(at);
   let id = '';
-  for (let i = 0; i < 10; i++, time = Math.floor(time / 32)) id = crockford[time % 32] + id;
+  for (let i = 0; i < 10; i++, time = Math.floor(time / 32)) id = crockfordBase32[time % 32] + id;
   // Two independent 64-bit FNV-1a hashes of the text give the 80 bits of the random part.
   for (const seed of [0xcbf29ce484222325n, 0x84222325cbf29ce4n]) {
     let hash = seed;
     for (const char of text) {
       hash = BigInt.asUintN(64, (hash ^ BigInt(char.codePointAt(0)!)) * 0x100000001b3n);
     }
-    for (let i = 0; i < 8; i++, hash >>= 5n) id += crockford[Number(hash & 31n)];
+    for (let i = 0; i < 8; i++, hash >>= 5n) id += crockfordBase32[Number(hash & 31n)];
   }
   return id;
 }

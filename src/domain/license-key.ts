@@ -1,7 +1,8 @@
+import { crockfordBase32 } from './_crockford.js';
 import { LicenseKitError } from './errors.js';
 
 /** Crockford base32: no I, L, O or U, so keys survive being read aloud and retyped. */
-const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const ALPHABET = crockfordBase32;
 const RANDOM_SYMBOLS = 29;
 const KEY_SYMBOLS = RANDOM_SYMBOLS + 1;
 const OUR_SHAPE = new RegExp(`^[${ALPHABET}]{${KEY_SYMBOLS}}$`);
