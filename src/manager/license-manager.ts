@@ -216,7 +216,10 @@ export class LicenseManager {
     );
   }
 
-  /** Moves the expiry: `days` from the later of now and the current expiry, or `until` a date. */
+  /**
+   * Moves the expiry: `days` from the later of now and the current expiry, or `until` a date. A
+   * perpetual license never expires, so `days` leave it as it is; `until` gives it that expiry.
+   */
   async extend(
     key: string,
     by: { days: number } | { until: string | Date },
@@ -227,6 +230,7 @@ export class LicenseManager {
       throw new LicenseKitError('INVALID_INPUT', 'extend needs a positive number of days or an until date');
     }
     return this.#admin(key, 'extended', null, options, (license) => {
+      if (until === null && license.expiresAt === null) return license;
       const base = Math.max(this.#clock().getTime(), license.expiresAt ? Date.parse(license.expiresAt) : 0);
       const expiresAt = until ?? new Date(base + (by as { days: number }).days * dayMs).toISOString();
       return { ...license, expiresAt };

@@ -74,6 +74,7 @@ async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]>
 
 it('loses nothing while another process writes to the same data directory', async () => {
   const dir = await temp.make('cli-concurrent');
+  const expiries = new Map<string, string>();
   const keys = await withStorage(dir, async (manager) => {
     const made: string[] = [];
     for (let i = 0; i < operated; i++) {
@@ -81,8 +82,10 @@ it('loses nothing while another process writes to the same data directory', asyn
         email: `op-${i}@example.com`,
         customerName: 'Op',
         productId: 'app',
+        expiresInDays: 30,
       });
       made.push(license.key);
+      expiries.set(license.key, license.expiresAt!);
     }
     return made;
   });
@@ -140,7 +143,8 @@ it('loses nothing while another process writes to the same data directory', asyn
     for (const key of keys) {
       const license = licenses.find((candidate) => candidate.key === key)!;
       expect([license.status, license.statusReason]).toEqual(['revoked', 'test']);
-      expect(license.expiresAt).not.toBeNull();
+      // Extended once, from its expiry (later than now): 7 days after it.
+      expect(license.expiresAt).toBe(new Date(Date.parse(expiries.get(key)!) + 7 * 86_400_000).toISOString());
     }
     const byCli = records.filter((record) => record.kind === 'license' && record.actor === 'cli');
     expect(byCli).toHaveLength(2 * operated);

@@ -29,6 +29,7 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
       email: 'a@example.com',
       customerName: 'A',
       productId: 'app',
+      expiresInDays: 5,
     });
     const suspended = await manager.suspend(license.key, 'chargeback review', { actor: 'ops@shop' });
     expect(suspended).toMatchObject({
@@ -42,7 +43,7 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
     expect((await manager.getLicense(license.key))?.status).toBe('active');
     clock.advance({ days: 1 });
     const extended = await manager.extend(license.key, { days: 10 });
-    expect(extended.expiresAt).toBe('2025-03-12T10:00:00.000Z');
+    expect(extended.expiresAt).toBe('2025-03-16T10:00:00.000Z'); // from the later expiry, not now
     expect((await manager.extend(license.key, { until: '2030-01-01T00:00:00Z' })).expiresAt).toBe(
       '2030-01-01T00:00:00.000Z',
     );
@@ -56,7 +57,7 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
       'email_sent::createLicense',
       'suspended:chargeback review:ops@shop',
       'reinstated::ops@shop',
-      'extended:until 2025-03-12T10:00:00.000Z:admin',
+      'extended:until 2025-03-16T10:00:00.000Z:admin',
       'extended:until 2030-01-01T00:00:00.000Z:admin',
       'revoked:abuse:admin',
       'email_sent::support',
@@ -98,6 +99,23 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
     // An actor of up to 2,048 characters is kept whole.
     await manager.revoke(license.key, 'abuse', { actor: 'x'.repeat(2048) });
     expect(actions(await records()).at(-1)).toBe(`revoked:abuse:${'x'.repeat(2048)}`);
+  });
+
+  it('extend by days leaves a perpetual license perpetual; until gives it that expiry', async () => {
+    const { manager, records } = setup(kind);
+    const license = await manager.createLicense({
+      email: 'p@example.com',
+      customerName: 'P',
+      productId: 'app',
+    });
+    expect(license.expiresAt).toBeNull();
+    expect(await manager.extend(license.key, { days: 30 })).toEqual(license);
+    expect(actions(await records()).filter((a) => a.startsWith('extended'))).toEqual([]);
+    const dated = await manager.extend(license.key, { until: '2030-01-01T00:00:00Z' });
+    expect(dated.expiresAt).toBe('2030-01-01T00:00:00.000Z');
+    expect(actions(await records()).filter((a) => a.startsWith('extended'))).toEqual([
+      'extended:until 2030-01-01T00:00:00.000Z:admin',
+    ]);
   });
 
   it('extend rejects bad input through its promise, as every action does', async () => {
