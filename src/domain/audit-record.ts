@@ -3,6 +3,7 @@ import { crockfordBase32 } from './_crockford.js';
 import { parseWith } from './_parse.js';
 import { isoTimestamp, longText, nonEmpty, shortText } from './_schema-parts.js';
 import { type PurchaseEvent, purchaseEventSchema } from './purchase.js';
+import { ulidTime } from './record-id.js';
 
 /** Things that happen to a license, each leaving one audit record. */
 export type LicenseAction =
@@ -107,9 +108,7 @@ export function auditDedupeKey(record: AuditRecord): string {
  * first, take such an id, and the log's dedupe on record ids does the rest.
  */
 function derivedRecordId(at: string, text: string): string {
-  let time = Date.parse(at);
-  let id = '';
-  for (let i = 0; i < 10; i++, time = Math.floor(time / 32)) id = crockfordBase32[time % 32] + id;
+  let id = ulidTime(Date.parse(at));
   // Two independent 64-bit FNV-1a hashes of the text give the 80 bits of the random part.
   for (const seed of [0xcbf29ce484222325n, 0x84222325cbf29ce4n]) {
     let hash = seed;
