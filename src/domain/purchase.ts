@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseWith } from './_parse.js';
-import { emailAddressPattern, isoTimestamp, longText, nonEmpty, shortText } from './_schema-parts.js';
+import { emailAddressPattern, eventTimestamp, longText, nonEmpty, shortText } from './_schema-parts.js';
 
 /** Every kind of purchase event a store can send, after normalization. */
 export type PurchaseEventType =
@@ -103,7 +103,7 @@ export const purchaseSchema: z.ZodType<Purchase> = z.strictObject({
   amount: z.int().min(0),
   currency: z.string().regex(/^[A-Z]{3}$/, 'expected an upper-case ISO 4217 currency code'),
   quantity: z.int().min(1),
-  purchasedAt: isoTimestamp,
+  purchasedAt: eventTimestamp,
   isTest: z.boolean(),
   isRecurring: z.boolean(),
   subscriptionId: shortText.nullable(),
@@ -114,7 +114,7 @@ export const purchaseSchema: z.ZodType<Purchase> = z.strictObject({
 export const purchaseEventSchema: z.ZodType<PurchaseEvent> = z.strictObject({
   type: z.enum(purchaseEventTypes as [PurchaseEventType, ...PurchaseEventType[]]),
   eventId: nonEmpty,
-  occurredAt: isoTimestamp,
+  occurredAt: eventTimestamp,
   purchase: purchaseSchema,
   refundTotal: z.strictObject({ payment: nonEmpty, amount: z.int().min(0) }).optional(),
 });

@@ -1,17 +1,8 @@
 import { z } from 'zod';
+import { isCalendarTime } from '../domain/_schema-parts.js';
 
 const utc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
-
-/**
- * Whether the date and time of day `value` starts with name a real moment: read as UTC, they come
- * back unchanged. `Date.parse` alone reads `2025-02-30` as March 2 and `24:00` as the next day.
- */
-function isCalendarTime(value: string): boolean {
-  const local = value.slice(0, value[16] === ':' ? 19 : 16);
-  const time = Date.parse(`${local}Z`);
-  return !Number.isNaN(time) && new Date(time).toISOString().startsWith(local);
-}
 
 /**
  * A store's ISO-8601 timestamp as licensekit stores time: UTC ending in `Z`. A UTC value keeps its
