@@ -94,7 +94,9 @@ const charsPerChunk = 64 * 1024;
  * one; `INVALID_INPUT` otherwise.
  */
 export function resolveCsvColumns(columns: readonly string[] = csvColumns): readonly CsvColumn[] {
-  if (columns.length === 0) throw new LicenseKitError('INVALID_INPUT', 'choose at least one CSV column');
+  if (!Array.isArray(columns) || columns.length === 0) {
+    throw new LicenseKitError('INVALID_INPUT', 'columns must be a list of at least one CSV column');
+  }
   const unknown = columns.filter((column) => !Object.hasOwn(cellOf, column));
   if (unknown.length > 0) {
     throw new LicenseKitError('INVALID_INPUT', `unknown CSV column(s): ${unknown.join(', ')}`, {

@@ -9,6 +9,7 @@ import { LicenseKitError } from '../domain/errors.js';
 import type { PurchaseEvent } from '../domain/purchase.js';
 import { newRecordId } from '../domain/record-id.js';
 import type { AuditFilter, Storage } from '../ports/storage.js';
+import { LostDisputes, saleOf } from './_lost-disputes.js';
 import { parseTimeBound } from './_time-bound.js';
 import { type CsvExportOptions, csvStream, resolveCsvColumns } from './csv-export.js';
 import { computePurchaseStats, type PurchaseStats, type PurchaseStatsFilter } from './purchase-stats.js';
@@ -75,32 +76,45 @@ export class PurchaseAuditLog {
 
   /** The purchase records of one store (`purchase.source`), in append order. */
   getPurchasesBySource(source: string, options: TestPurchaseOption = {}): AsyncIterable<PurchaseRecord> {
-    return this.#purchases({ source }, options);
+    return this.#purchases({ source: text(source, 'source') }, options);
   }
 
   /** The purchase records of one buyer; `email` is trimmed and lower-cased first. */
   getPurchasesByEmail(email: string, options: TestPurchaseOption = {}): AsyncIterable<PurchaseRecord> {
-    return this.#purchases({ email: email.trim().toLowerCase() }, options);
+    return this.#purchases({ email: text(email, 'email').trim().toLowerCase() }, options);
   }
 
   /** The purchase records naming a license; `key` is trimmed and matched case-insensitively. */
   getPurchasesByLicenseKey(key: string, options: TestPurchaseOption = {}): AsyncIterable<PurchaseRecord> {
-    return this.#purchases({ licenseKey: key.trim() }, options);
+    return this.#purchases({ licenseKey: text(key, 'key').trim() }, options);
   }
 
   /**
-   * The `sale` records whose sale (same `source` and `saleId`) has a `refund` or `dispute_lost`
-   * record anywhere in the log (events can arrive out of order). A `partial_refund` or a dispute that
-   * was won does not count. Reads the log twice; memory grows with the refunded sales only.
+   * The `sale` records of sales refunded in full: their sale (same `source` and `saleId`) has a
+   * `refund`, or a `dispute_lost` that no later `dispute_won` reversed, anywhere in the log (events
+   * can arrive out of order). A subscription's sale also counts when a `refund` names its
+   * subscription: a subscription's refunds name the payment, not the sale. A `partial_refund` or a
+   * dispute that was won does not count. Reads the log twice; memory grows with the refunded sales
+   * only.
    */
   async *getRefundedPurchases(options: TestPurchaseOption = {}): AsyncGenerator<PurchaseRecord> {
     const refunded = new Set<string>();
+    const lost = new LostDisputes();
+    const disputed = new Map<string, PurchaseEvent>();
     for await (const { event } of this.#purchases({}, options)) {
-      if (event.type === 'refund' || event.type === 'dispute_lost') refunded.add(saleKey(event));
+      lost.settle(event);
+      if (event.type === 'dispute_lost') disputed.set(saleOf(event), event);
+      if (event.type !== 'refund') continue;
+      refunded.add(saleOf(event));
+      const { subscriptionId } = event.purchase;
+      if (subscriptionId !== null) refunded.add(subscriptionOf(event.purchase.source, subscriptionId));
     }
+    for (const [sale, event] of disputed) if (lost.stands(event)) refunded.add(sale);
     if (refunded.size === 0) return;
     for await (const record of this.#purchases({ type: 'sale' }, options)) {
-      if (refunded.has(saleKey(record.event))) yield record;
+      const { source, subscriptionId } = record.event.purchase;
+      const bySubscription = subscriptionId !== null && refunded.has(subscriptionOf(source, subscriptionId));
+      if (refunded.has(saleOf(record.event)) || bySubscription) yield record;
     }
   }
 
@@ -184,6 +198,13 @@ function withCanonicalBounds(filter: AuditFilter): AuditFilter {
   return bounded;
 }
 
-function saleKey(event: PurchaseEvent): string {
-  return `${event.purchase.source}\u0000${event.purchase.saleId}`;
+/** `value`, which must be a string (`INVALID_INPUT` otherwise). */
+function text(value: string, name: string): string {
+  if (typeof value !== 'string') throw new LicenseKitError('INVALID_INPUT', `${name} must be a string`);
+  return value;
+}
+
+/** The key of a subscription's refunds in {@link PurchaseAuditLog.getRefundedPurchases}. */
+function subscriptionOf(source: string, subscriptionId: string): string {
+  return `${source}\u0000subscription\u0000${subscriptionId}`;
 }

@@ -1,6 +1,7 @@
 import type { AuditRecord } from '../domain/audit-record.js';
 import { LicenseKitError } from '../domain/errors.js';
 import type { PurchaseEvent } from '../domain/purchase.js';
+import { LostDisputes } from './_lost-disputes.js';
 import { parseTimeBound } from './_time-bound.js';
 
 /** Filters of `PurchaseAuditLog.getPurchaseStats`; every given field must match. */
@@ -27,7 +28,10 @@ export interface PurchaseStatsFilter {
 export interface CurrencyRevenue {
   /** Sum of the payments (`sale` and `renewal` events). */
   gross: number;
-  /** Sum of `refund`, `partial_refund` and `dispute_lost` amounts. */
+  /**
+   * Sum of `refund`, `partial_refund` and `dispute_lost` amounts, less what a `dispute_won` of a
+   * sale whose dispute was lost gave back (a reversed chargeback).
+   */
   refunded: number;
   /** `gross − refunded`. */
   net: number;
@@ -149,19 +153,23 @@ export async function computePurchaseStats(
   const revenue = new Map<string, { gross: number; refunded: number }>();
   const sources = new Map<string, { count: number; net: Map<string, number> }>();
   const products = new Map<string, ProductTotals>();
+  const lost = new LostDisputes();
 
   for await (const record of records) {
     if (record.kind !== 'purchase') continue;
     const { event } = record;
     const at = Date.parse(event.occurredAt);
+    // A reversed chargeback gives back what a lost dispute took, whenever that was lost.
+    const returned = filter.includeTest === true || !event.purchase.isTest ? lost.settle(event) : 0;
     if (!matches(event, at)) continue;
     const { type, occurredAt } = event;
     if (type === 'partial_refund' || type === 'refund') totalRefunds++;
     if (type === 'dispute') totalDisputes++;
     const paid = payments.has(type);
-    if (!paid && !refunds.has(type)) continue;
+    if (!paid && !refunds.has(type) && returned === 0) continue;
 
-    const { source, productId, productName, currency, amount } = event.purchase;
+    const { source, productId, productName, currency } = event.purchase;
+    const amount = returned > 0 ? -returned : event.purchase.amount;
     const signed = paid ? amount : -amount;
     const bySource = entry(sources, source, () => ({ count: 0, net: new Map<string, number>() }));
     const product = entry(products, productId, () => ({

@@ -1,0 +1,37 @@
+import type { PurchaseEvent } from '../domain/purchase.js';
+
+/**
+ * What lost disputes took, per sale, until a won dispute of the same sale gives it back: a
+ * chargeback that the store reverses (Paddle's `chargeback_reverse` after its `chargeback`). Read the
+ * log in order through {@link settle}; memory grows with the sales that lost a dispute only.
+ */
+export class LostDisputes {
+  readonly #owed = new Map<string, number>();
+
+  /**
+   * Takes the next event of the log: a `dispute_lost` adds what it took to its sale; a
+   * `dispute_won` returns what it gives back of that (0 for a sale that lost nothing).
+   */
+  settle(event: PurchaseEvent): number {
+    const key = saleOf(event);
+    const owed = this.#owed.get(key) ?? 0;
+    if (event.type === 'dispute_lost') {
+      this.#owed.set(key, owed + event.purchase.amount);
+      return 0;
+    }
+    if (event.type !== 'dispute_won' || owed === 0) return 0;
+    const back = Math.min(owed, event.purchase.amount);
+    this.#owed.set(key, owed - back);
+    return back;
+  }
+
+  /** Whether `event`'s sale lost a dispute that was not reversed (so far in the log). */
+  stands(event: PurchaseEvent): boolean {
+    return (this.#owed.get(saleOf(event)) ?? 0) > 0;
+  }
+}
+
+/** The sale of an event: its store and sale id. */
+export function saleOf(event: PurchaseEvent): string {
+  return `${event.purchase.source}\u0000${event.purchase.saleId}`;
+}
