@@ -54,7 +54,9 @@ function fieldsInRange(match: RegExpExecArray): boolean {
   const y = Number(year);
   const m = Number(month);
   const d = Number(day);
-  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(y, m, 0); // unlike Date.UTC, keeps the years 0-99 as they are
+  const daysInMonth = lastDay.getUTCDate();
   return (
     m >= 1 &&
     m <= 12 &&

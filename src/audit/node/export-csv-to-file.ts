@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   closeQuietly,
   errnoCode,
@@ -50,7 +50,8 @@ export async function exportCsvToFile(
   const overwrite = options.overwrite === true;
   if (!overwrite && (await exists(path))) throw refused(path);
   const reader = audit.exportCsv(options.filter, { columns: options.columns }).getReader();
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // Named apart from the target, so that a target name near the file system's limit still fits.
+  const temp = join(dirname(path), `.licensekit-export.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
     fd = await io.open(temp, 'wx', 0o600);
