@@ -13,13 +13,15 @@ export class LostDisputes {
    * `dispute_won` returns what it gives back of that (0 for a sale that lost nothing).
    */
   settle(event: PurchaseEvent): number {
+    const { type } = event;
+    if (type !== 'dispute_lost' && type !== 'dispute_won') return 0; // most events, at no cost
     const key = saleOf(event);
     const owed = this.#owed.get(key) ?? 0;
-    if (event.type === 'dispute_lost') {
+    if (type === 'dispute_lost') {
       this.#owed.set(key, owed + event.purchase.amount);
       return 0;
     }
-    if (event.type !== 'dispute_won' || owed === 0) return 0;
+    if (owed === 0) return 0;
     const back = Math.min(owed, event.purchase.amount);
     this.#owed.set(key, owed - back);
     return back;
