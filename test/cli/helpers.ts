@@ -158,3 +158,21 @@ export async function seedShop(dir: string): Promise<Record<string, string>> {
   });
   return keys;
 }
+
+/** One entry of the legacy `licenses.json` (the old server's 11 fields), with `fields` over it. */
+export function legacyLicenseEntry(fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    email: 'ada@example.com',
+    customer_name: 'Ada',
+    created_date: '2025-10-03T14:05:09',
+    expiry_date: null,
+    is_active: true,
+    hardware_id: null,
+    device_name: null,
+    last_validation: null,
+    validation_count: 0,
+    purchase_source: 'gumroad',
+    purchase_id: 'S-1',
+    ...fields,
+  };
+}

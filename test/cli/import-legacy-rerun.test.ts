@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord, License } from '../../src/index.js';
 import { TempDirs } from '../helpers/temp-dir.js';
-import { buildCli, jsonOf, removeBuild, runCli, withStorage } from './helpers.js';
+import { buildCli, jsonOf, legacyLicenseEntry, removeBuild, runCli, withStorage } from './helpers.js';
 
 const temp = new TempDirs();
 let bin: string;
@@ -22,20 +22,7 @@ afterAll(async () => {
   await removeBuild(outDir);
 });
 
-const legacyLicense = (fields: Record<string, unknown> = {}) => ({
-  email: 'ada@example.com',
-  customer_name: 'Ada',
-  created_date: '2025-10-03T14:05:09',
-  expiry_date: null,
-  is_active: true,
-  hardware_id: null,
-  device_name: null,
-  last_validation: null,
-  validation_count: 0,
-  purchase_source: 'gumroad',
-  purchase_id: 'S-1',
-  ...fields,
-});
+const legacyLicense = (fields: Record<string, unknown> = {}) => legacyLicenseEntry(fields);
 
 interface Tally {
   skipped: { where: string; reason: string }[];

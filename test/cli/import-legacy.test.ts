@@ -15,7 +15,7 @@ import {
   type ValidationResult,
 } from '../../src/index.js';
 import { TempDirs } from '../helpers/temp-dir.js';
-import { buildCli, jsonOf, removeBuild, runCli, withStorage } from './helpers.js';
+import { buildCli, jsonOf, legacyLicenseEntry, removeBuild, runCli, withStorage } from './helpers.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/legacy/', import.meta.url));
 const files = [
@@ -283,19 +283,7 @@ describe('import-legacy', () => {
     const own = join(await temp.make('cli-import-purchases-again'), 'data');
     const licenses = join(own, '..', 'licenses.json');
     const purchases = join(own, '..', 'purchases.jsonl');
-    const license = {
-      email: 'ada@example.com',
-      customer_name: 'Ada',
-      created_date: '2025-10-03T14:05:09',
-      expiry_date: null,
-      is_active: true,
-      hardware_id: null,
-      device_name: null,
-      last_validation: null,
-      validation_count: 0,
-      purchase_source: 'gumroad',
-      purchase_id: 'S-9',
-    };
+    const license = legacyLicenseEntry({ purchase_id: 'S-9' });
     writeFileSync(licenses, JSON.stringify({ 'K-9': license }));
     // The line names no source: it comes from the license, which a purchases-only run finds in the store.
     writeFileSync(
@@ -357,19 +345,14 @@ describe('import-legacy', () => {
     const own = join(await temp.make('cli-import-defaults'), 'data');
     const licenses = join(own, '..', 'licenses.json');
     const purchases = join(own, '..', 'purchases.jsonl');
-    const license = (email: string, fields: object) => ({
-      email,
-      customer_name: 'B',
-      created_date: '2025-10-01T10:00:00',
-      expiry_date: null,
-      is_active: true,
-      hardware_id: null,
-      device_name: null,
-      last_validation: null,
-      validation_count: 0,
-      purchase_source: 'gumroad',
-      ...fields,
-    });
+    const license = (email: string, fields: object) =>
+      legacyLicenseEntry({
+        email,
+        customer_name: 'B',
+        created_date: '2025-10-01T10:00:00',
+        purchase_id: undefined,
+        ...fields,
+      });
     writeFileSync(
       licenses,
       JSON.stringify({
