@@ -5,104 +5,35 @@ import { isLicenseKitError, LicenseKitError } from '../../src/domain/errors.js';
 import { type License, parseLicense } from '../../src/domain/license.js';
 import { matchesLicenseFilter } from '../../src/ports/filters.js';
 import { isTelemetryOnlyChange } from '../../src/ports/license-changes.js';
-import type { LicenseStore, PurchaseLog, Storage } from '../../src/ports/storage.js';
+import type { Storage } from '../../src/ports/storage.js';
 import {
-  type ConformanceRunner,
   licenseFixture,
   runStorageConformance,
   type StorageConformanceCaseId,
   type StorageConformanceOptions,
   storageConformanceCases,
 } from '../../src/testing.js';
+import {
+  brokenStorage,
+  collect,
+  type Flaw,
+  handleOptions,
+  lockOnKeyText,
+  patchLicenses,
+  patchPurchases,
+  registeredTests,
+  saleUniqueOnIdOnly,
+  tick,
+} from '../helpers/broken-adapters.js';
 
 runStorageConformance({ describe, it }, { name: 'memory', createStorage: () => memoryStorage() });
 
 // ---------------------------------------------------------------------------------------------------
-// Memory storage seen through closable handles: every handle shares one backing memory storage, so
-// "reopening" is a new handle on the same data. This runs the reopen cases, and (with a flaw patched
-// in) proves that every case can fail.
-
-type Flaw = (handle: Storage, backing: Storage) => Storage;
-
-const backingOf = new WeakMap<Storage, Storage>();
-
-function closedError(): LicenseKitError {
-  return new LicenseKitError('STORAGE_CLOSED', 'this handle is closed');
-}
-
-function openHandle(backing: Storage, flaw: Flaw = (handle) => handle): Storage {
-  const closed = { licenses: false, purchases: false };
-  const open = <K extends keyof Storage>(half: K): Storage[K] => {
-    if (closed[half]) throw closedError();
-    return backing[half];
-  };
-  const handle: Storage = {
-    licenses: {
-      get: async (key) => open('licenses').get(key),
-      getByPurchase: async (source, purchaseId) => open('licenses').getByPurchase(source, purchaseId),
-      insert: async (license) => open('licenses').insert(license),
-      update: async (key, mutate) => open('licenses').update(key, mutate),
-      list: (filter) => deferred(() => open('licenses').list(filter)),
-      // A second close rejects, so the suite's tolerance of an already-closed store is exercised.
-      close: async () => {
-        open('licenses');
-        closed.licenses = true;
-      },
-    },
-    purchases: {
-      append: async (record) => open('purchases').append(record),
-      has: async (record) => open('purchases').has(record),
-      scan: (filter) => deferred(() => open('purchases').scan(filter)),
-      close: async () => {
-        open('purchases');
-        closed.purchases = true;
-      },
-    },
-  };
-  const flawed = flaw(handle, backing);
-  backingOf.set(flawed, backing);
-  return flawed;
-}
-
-/** An async iterable that calls `items` (and so checks for a closed handle) on the first pull. */
-async function* deferred<T>(items: () => AsyncIterable<T>): AsyncGenerator<T> {
-  yield* items();
-}
-
-function handleOptions(name: string, flaw?: Flaw, forgetOnReopen = false): StorageConformanceOptions {
-  return {
-    name,
-    createStorage: () => openHandle(memoryStorage(), flaw),
-    reopen: (old) => {
-      const backing = backingOf.get(old);
-      if (backing === undefined) throw new Error('not a handle');
-      return openHandle(forgetOnReopen ? memoryStorage() : backing, flaw);
-    },
-    destroy: async (storage) => {
-      const backing = backingOf.get(storage);
-      await backing?.licenses.close();
-      await backing?.purchases.close();
-    },
-  };
-}
+// Memory storage seen through closable handles (test/helpers/broken-adapters.ts): every handle shares
+// one backing memory storage, so "reopening" is a new handle on the same data. This runs the reopen
+// cases, and (with a flaw patched in) proves that every case can fail.
 
 runStorageConformance({ describe, it }, handleOptions('memory behind reopenable handles'));
-
-const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
-
-function patchLicenses(patch: (base: LicenseStore) => Partial<LicenseStore>): Flaw {
-  return (handle) => ({ ...handle, licenses: { ...handle.licenses, ...patch(handle.licenses) } });
-}
-
-function patchPurchases(patch: (base: PurchaseLog) => Partial<PurchaseLog>): Flaw {
-  return (handle) => ({ ...handle, purchases: { ...handle.purchases, ...patch(handle.purchases) } });
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
 
 /** Holds telemetry-only updates in memory and (the flaw) drops them on close instead of writing them. */
 const writeBehindWithoutFlush: Flaw = (handle) => {
@@ -183,14 +114,7 @@ const listRestartingAfterWrites: Flaw = (handle) => {
 const flaws: Record<StorageConformanceCaseId, { bug: string; flaw: Flaw; forgetOnReopen?: boolean }> = {
   'sale-is-source-and-id': {
     bug: 'insert is idempotent on purchaseId alone',
-    flaw: patchLicenses((base) => ({
-      insert: async (license) => {
-        for await (const other of base.list()) {
-          if (other.purchaseId === license.purchaseId) return { license: other, created: false };
-        }
-        return base.insert(license);
-      },
-    })),
+    flaw: saleUniqueOnIdOnly,
   },
   'ids-compare-exactly': {
     bug: 'getByPurchase folds the case of sale ids',
@@ -205,25 +129,7 @@ const flaws: Record<StorageConformanceCaseId, { bug: string; flaw: Flaw; forgetO
   },
   'update-serialized-across-key-spellings': {
     bug: 'update locks on the key text as given',
-    flaw: patchLicenses((base) => {
-      const locks = new Map<string, Promise<unknown>>();
-      return {
-        update: (key, mutate) => {
-          const run = (locks.get(key) ?? Promise.resolve()).then(async () => {
-            const current = await base.get(key);
-            if (current === null) return null;
-            await tick();
-            const next = mutate(current);
-            return next === current ? current : base.update(key, () => next);
-          });
-          locks.set(
-            key,
-            run.catch(() => undefined),
-          );
-          return run;
-        },
-      };
-    }),
+    flaw: lockOnKeyText,
   },
   'list-filters-follow-updates': {
     bug: 'list filters on the fields as inserted',
@@ -435,27 +341,6 @@ const flaws: Record<StorageConformanceCaseId, { bug: string; flaw: Flaw; forgetO
   },
 };
 
-/** Registers the suite with a runner that only records the tests. */
-function registeredTests(options: StorageConformanceOptions): {
-  suites: string[];
-  tests: Map<string, () => Promise<void>>;
-} {
-  const suites: string[] = [];
-  const tests = new Map<string, () => Promise<void>>();
-  const runner: ConformanceRunner = {
-    describe: (name, fn) => {
-      suites.push(name);
-      fn();
-    },
-    it: (name, fn) => {
-      if (tests.has(name)) throw new Error(`duplicate test ${name}`);
-      tests.set(name, fn);
-    },
-  };
-  runStorageConformance(runner, options);
-  return { suites, tests };
-}
-
 function titleOf(id: StorageConformanceCaseId): string {
   const found = storageConformanceCases.find((testCase) => testCase.id === id);
   if (found === undefined) throw new Error(`no case ${id}`);
@@ -467,7 +352,7 @@ describe('storage conformance cases catch broken adapters', () => {
     [StorageConformanceCaseId, (typeof flaws)[StorageConformanceCaseId]]
   >) {
     it(`${id} fails when ${bug}`, async () => {
-      const { tests } = registeredTests(handleOptions(`flawed: ${bug}`, flaw, forgetOnReopen));
+      const { tests } = registeredTests(handleOptions(`flawed: ${bug}`, flaw, { forgetOnReopen }));
       const run = tests.get(titleOf(id));
       expect(run).toBeDefined();
       await expect(run!()).rejects.toMatchObject({
@@ -515,7 +400,7 @@ describe('runStorageConformance', () => {
     const options: StorageConformanceOptions = {
       name: 'memory',
       createStorage: () => {
-        const storage = openHandle(memoryStorage(), flaws['list-filters'].flaw);
+        const storage = brokenStorage(flaws['list-filters'].flaw);
         created.push(storage);
         return storage;
       },

@@ -24,15 +24,16 @@ import {
   collect,
   type Flaw,
   failingCaseIds,
-  flawedOptions,
+  handleOptions,
+  lockOnKeyText,
   patchLicenses,
   patchPurchases,
-  tick,
-} from './_broken-adapters.js';
+  saleUniqueOnIdOnly,
+} from '../helpers/broken-adapters.js';
 
 /** Runs the whole suite against `flaw` and expects case `id` (at least) to fail, naming itself. */
 async function expectCaseCatches(id: StorageConformanceCaseId, name: string, flaw: Flaw): Promise<void> {
-  const failed = await failingCaseIds(flawedOptions(name, flaw));
+  const failed = await failingCaseIds(handleOptions(name, flaw));
   expect([...failed.keys()], `the cases that fail for: ${name}`).toContain(id);
   expect(failed.get(id)).toContain(`[${id}] `);
 }
@@ -182,7 +183,7 @@ describe('list/scan over more than one page', () => {
     for (let i = 0; i < 101; i++) await storage.purchases.append(purchaseRecordFixture());
     expect(await collect(storage.purchases.scan())).toHaveLength(100); // 101 appended
 
-    const failed = await failingCaseIds(flawedOptions('list/scan truncated at 100', firstPageOnly));
+    const failed = await failingCaseIds(handleOptions('list/scan truncated at 100', firstPageOnly));
     expect([...failed.keys()]).toEqual(
       expect.arrayContaining(['list-returns-every-page', 'scan-returns-every-page']),
     );
@@ -190,16 +191,7 @@ describe('list/scan over more than one page', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Sale uniqueness on purchaseId alone (UNIQUE(purchase_id), the source forgotten).
-
-const saleUniqueOnIdOnly: Flaw = patchLicenses((base) => ({
-  insert: async (license) => {
-    for await (const other of base.list()) {
-      if (other.purchaseId === license.purchaseId) return { license: other, created: false };
-    }
-    return base.insert(license);
-  },
-}));
+// Sale uniqueness on purchaseId alone (UNIQUE(purchase_id), the source forgotten: `saleUniqueOnIdOnly`).
 
 /** Sale uniqueness on `source:purchaseId` joined into one string (a KV key, one indexed column). */
 const saleJoinedWithColon: Flaw = patchLicenses((base, state) => {
@@ -308,27 +300,8 @@ describe('sale ids and event ids compare exactly', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// update serialized by a per-key lock keyed on the key text as given: two spellings of one key race.
-
-const lockOnKeyText: Flaw = patchLicenses((base) => {
-  const locks = new Map<string, Promise<unknown>>();
-  return {
-    update: (key, mutate) => {
-      const run = (locks.get(key) ?? Promise.resolve()).then(async () => {
-        const current = await base.get(key);
-        if (current === null) return null;
-        await tick(); // a database round trip
-        const next = mutate(current);
-        return next === current ? current : base.update(key, () => next);
-      });
-      locks.set(
-        key,
-        run.catch(() => undefined),
-      );
-      return run;
-    },
-  };
-});
+// update serialized by a per-key lock keyed on the key text as given (`lockOnKeyText`): two
+// spellings of one key race.
 
 describe('update is serialized per license, however its key is spelled', () => {
   it('a store that locks on the key text as given fails update-serialized-across-key-spellings', async () => {
@@ -386,7 +359,7 @@ describe('scan streams', () => {
     expect(bufferedBeforeFirstRecord).toBe(5); // the whole log, to yield one record
 
     // The LicenseStore doc comment says so; if a case ever catches this, update that comment.
-    expect(await failingCaseIds(flawedOptions('scan buffers the whole log', scanBuffersWholeLog))).toEqual(
+    expect(await failingCaseIds(handleOptions('scan buffers the whole log', scanBuffersWholeLog))).toEqual(
       new Map(),
     );
   });

@@ -1,7 +1,8 @@
 /**
- * Deliberately broken storage adapters for testing the exported conformance suite: each is a memory
- * storage seen through closable handles (so `reopen` is a new handle on the same data) with a flaw
- * patched in. `failingCaseIds` runs the whole suite against one and reports which cases failed.
+ * Deliberately broken storage adapters for testing the exported conformance suite
+ * (`runStorageConformance`): each is a memory storage seen through closable handles (so `reopen` is a
+ * new handle on the same data) with a flaw patched in. Used by test/adapters/memory.test.ts (one flaw
+ * per case) and test/testing/conformance-gaps.test.ts (realistic adapter bugs).
  */
 import { memoryStorage } from '../../src/adapters/memory-storage.js';
 import { LicenseKitError } from '../../src/domain/errors.js';
@@ -17,6 +18,10 @@ import {
 /** Turns a handle on a backing memory storage into a broken adapter. `state` lives as long as the data. */
 export type Flaw = (handle: Storage, state: Map<string, unknown>) => Storage;
 
+/** The flaw that changes nothing: the handle as it is. */
+export const noFlaw: Flaw = (handle) => handle;
+
+/** The data behind the handles of one adapter, and the flaw's state that lives as long as it. */
 interface Backing {
   storage: Storage;
   state: Map<string, unknown>;
@@ -24,7 +29,15 @@ interface Backing {
 
 const backingOf = new WeakMap<Storage, Backing>();
 
-/** A closable handle on `backing`, with `flaw` applied. */
+function freshBacking(): Backing {
+  return { storage: memoryStorage(), state: new Map() };
+}
+
+/**
+ * A closable handle on `backing`, with `flaw` applied. Once closed, every call (a second `close` too,
+ * as the `Storage` contract says, so the suite's tolerance of an already-closed store is exercised)
+ * rejects with `STORAGE_CLOSED`.
+ */
 function openHandle(backing: Backing, flaw: Flaw): Storage {
   const closed = { licenses: false, purchases: false };
   const open = <K extends keyof Storage>(half: K): Storage[K] => {
@@ -34,11 +47,12 @@ function openHandle(backing: Backing, flaw: Flaw): Storage {
   const handle: Storage = {
     licenses: {
       get: async (key) => open('licenses').get(key),
-      getByPurchase: async (source, id) => open('licenses').getByPurchase(source, id),
+      getByPurchase: async (source, purchaseId) => open('licenses').getByPurchase(source, purchaseId),
       insert: async (license) => open('licenses').insert(license),
       update: async (key, mutate) => open('licenses').update(key, mutate),
       list: (filter) => deferred(() => open('licenses').list(filter)),
       close: async () => {
+        open('licenses');
         closed.licenses = true;
       },
     },
@@ -47,6 +61,7 @@ function openHandle(backing: Backing, flaw: Flaw): Storage {
       has: async (record) => open('purchases').has(record),
       scan: (filter) => deferred(() => open('purchases').scan(filter)),
       close: async () => {
+        open('purchases');
         closed.purchases = true;
       },
     },
@@ -61,20 +76,28 @@ async function* deferred<T>(items: () => AsyncIterable<T>): AsyncGenerator<T> {
   yield* items();
 }
 
-/** A fresh broken adapter, used outside the suite to show that its flaw is real. */
-export function brokenStorage(flaw: Flaw): Storage {
-  return openHandle({ storage: memoryStorage(), state: new Map() }, flaw);
+/** A fresh broken adapter (a handle on new data), used outside the suite to show that its flaw is real. */
+export function brokenStorage(flaw: Flaw = noFlaw): Storage {
+  return openHandle(freshBacking(), flaw);
 }
 
-/** Suite options for `flaw`, with `reopen` and `destroy`: the suite in its strongest configuration. */
-export function flawedOptions(name: string, flaw: Flaw): StorageConformanceOptions {
+/**
+ * Suite options for `flaw` behind closable handles, with `reopen` and `destroy`: the suite in its
+ * strongest configuration. With `forgetOnReopen` (the flaw of a store that starts from empty data),
+ * `reopen` gives a handle on new data instead.
+ */
+export function handleOptions(
+  name: string,
+  flaw: Flaw = noFlaw,
+  { forgetOnReopen = false }: { forgetOnReopen?: boolean | undefined } = {},
+): StorageConformanceOptions {
   return {
     name,
-    createStorage: () => openHandle({ storage: memoryStorage(), state: new Map() }, flaw),
+    createStorage: () => brokenStorage(flaw),
     reopen: (old) => {
       const backing = backingOf.get(old);
       if (backing === undefined) throw new Error('not a handle');
-      return openHandle(backing, flaw);
+      return openHandle(forgetOnReopen ? freshBacking() : backing, flaw);
     },
     destroy: async (storage) => {
       const backing = backingOf.get(storage);
@@ -84,22 +107,33 @@ export function flawedOptions(name: string, flaw: Flaw): StorageConformanceOptio
   };
 }
 
+/** Registers the suite with a runner that only records the describe names and the tests (titles unique). */
+export function registeredTests(options: StorageConformanceOptions): {
+  suites: string[];
+  tests: Map<string, () => Promise<void>>;
+} {
+  const suites: string[] = [];
+  const tests = new Map<string, () => Promise<void>>();
+  const runner: ConformanceRunner = {
+    describe: (name, fn) => {
+      suites.push(name);
+      fn();
+    },
+    it: (name, fn) => {
+      if (tests.has(name)) throw new Error(`duplicate test ${name}`);
+      tests.set(name, fn);
+    },
+  };
+  runStorageConformance(runner, options);
+  return { suites, tests };
+}
+
 /** Runs every case of the suite against `options`; returns the failed cases, each with its first message line. */
 export async function failingCaseIds(
   options: StorageConformanceOptions,
 ): Promise<Map<StorageConformanceCaseId, string>> {
-  const tests: Array<[string, () => Promise<void>]> = [];
-  const runner: ConformanceRunner = {
-    describe: (_name, fn) => {
-      fn();
-    },
-    it: (name, fn) => {
-      tests.push([name, fn]);
-    },
-  };
-  runStorageConformance(runner, options);
   const failed = new Map<StorageConformanceCaseId, string>();
-  for (const [title, run] of tests) {
+  for (const [title, run] of registeredTests(options).tests) {
     const testCase = storageConformanceCases.find((candidate) => candidate.title === title);
     if (testCase === undefined) throw new Error(`no case titled ${title}`);
     try {
@@ -140,3 +174,37 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 
 /** Waits a millisecond: stands in for a database round trip. */
 export const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1));
+
+/** Sale uniqueness on `purchaseId` alone (`UNIQUE(purchase_id)`, the source forgotten). */
+export const saleUniqueOnIdOnly: Flaw = patchLicenses((base) => ({
+  insert: async (license) => {
+    for await (const other of base.list()) {
+      if (other.purchaseId === license.purchaseId) return { license: other, created: false };
+    }
+    return base.insert(license);
+  },
+}));
+
+/**
+ * `update` serialized by a per-key lock keyed on the key text as given (read, a round trip, then
+ * write): two spellings of one key run in two chains and race.
+ */
+export const lockOnKeyText: Flaw = patchLicenses((base) => {
+  const locks = new Map<string, Promise<unknown>>();
+  return {
+    update: (key, mutate) => {
+      const run = (locks.get(key) ?? Promise.resolve()).then(async () => {
+        const current = await base.get(key);
+        if (current === null) return null;
+        await tick(); // a database round trip
+        const next = mutate(current);
+        return next === current ? current : base.update(key, () => next);
+      });
+      locks.set(
+        key,
+        run.catch(() => undefined),
+      );
+      return run;
+    },
+  };
+});
