@@ -1,7 +1,7 @@
 import type { PurchaseEvent } from '../domain/purchase.js';
 
 /**
- * What lost disputes took, per sale, until a won dispute of the same sale gives it back: a
+ * What lost disputes took, per sale and currency, until a won dispute of the sale gives it back: a
  * chargeback that the store reverses (Paddle's `chargeback_reverse` after its `chargeback`). Read the
  * log in order through {@link settle}; memory grows with the sales that lost a dispute only.
  */
@@ -15,7 +15,7 @@ export class LostDisputes {
   settle(event: PurchaseEvent): number {
     const { type } = event;
     if (type !== 'dispute_lost' && type !== 'dispute_won') return 0; // most events, at no cost
-    const key = saleOf(event);
+    const key = `${saleOf(event)}\u0000${event.purchase.currency}`;
     const owed = this.#owed.get(key) ?? 0;
     if (type === 'dispute_lost') {
       this.#owed.set(key, owed + event.purchase.amount);
@@ -29,7 +29,7 @@ export class LostDisputes {
 
   /** Whether `event`'s sale lost a dispute that was not reversed (so far in the log). */
   stands(event: PurchaseEvent): boolean {
-    return (this.#owed.get(saleOf(event)) ?? 0) > 0;
+    return (this.#owed.get(`${saleOf(event)}\u0000${event.purchase.currency}`) ?? 0) > 0;
   }
 }
 

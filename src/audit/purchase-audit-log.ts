@@ -92,8 +92,8 @@ export class PurchaseAuditLog {
   /**
    * The `sale` records of sales refunded in full: their sale (same `source` and `saleId`) has a
    * `refund`, or a `dispute_lost` that no later `dispute_won` reversed, anywhere in the log (events
-   * can arrive out of order). A subscription's sale also counts when a `refund` names its
-   * subscription: a subscription's refunds name the payment, not the sale. A `partial_refund` or a
+   * can arrive out of order). A subscription's sale also counts when such a refund or lost dispute
+   * names its subscription: a subscription's refunds and disputes name the payment, not the sale. A `partial_refund` or a
    * dispute that was won does not count. Reads the log twice; memory grows with the refunded sales
    * only.
    */
@@ -101,15 +101,17 @@ export class PurchaseAuditLog {
     const refunded = new Set<string>();
     const lost = new LostDisputes();
     const disputed = new Map<string, PurchaseEvent>();
+    const add = ({ purchase }: PurchaseEvent) => {
+      refunded.add(`${purchase.source}\u0000${purchase.saleId}`);
+      if (purchase.subscriptionId !== null)
+        refunded.add(subscriptionOf(purchase.source, purchase.subscriptionId));
+    };
     for await (const { event } of this.#purchases({}, options)) {
       lost.settle(event);
       if (event.type === 'dispute_lost') disputed.set(saleOf(event), event);
-      if (event.type !== 'refund') continue;
-      refunded.add(saleOf(event));
-      const { subscriptionId } = event.purchase;
-      if (subscriptionId !== null) refunded.add(subscriptionOf(event.purchase.source, subscriptionId));
+      if (event.type === 'refund') add(event);
     }
-    for (const [sale, event] of disputed) if (lost.stands(event)) refunded.add(sale);
+    for (const event of disputed.values()) if (lost.stands(event)) add(event);
     if (refunded.size === 0) return;
     for await (const record of this.#purchases({ type: 'sale' }, options)) {
       const { source, subscriptionId } = record.event.purchase;

@@ -27,7 +27,7 @@ export const eventTimestamp = z
   .string()
   .refine(
     (value) => isoTimestampPattern.test(value) && isCalendarTime(value),
-    'expected an ISO-8601 UTC timestamp ending in Z, of a real date and time',
+    'expected an ISO-8601 UTC timestamp ending in Z of a real date and time',
   );
 
 /**

@@ -21,16 +21,11 @@ function randomSymbols(length: number): string {
 }
 
 /**
- * The time part of a ULID: `time` (milliseconds since the epoch, a whole number below 2^48) as 10
- * Crockford symbols, most significant first. Throws `INVALID_INPUT` for any other time.
+ * The 10 Crockford symbols of `time` (milliseconds), most significant first: a ULID's time part for
+ * a whole number from 0 to 2^48 − 1. Other values give odd symbols, never an error: the ids derived
+ * from stored times (see `createdRecordId`) must stay what they were for any stored time.
  */
 export function ulidTime(time: number): string {
-  if (!Number.isInteger(time) || time < 0 || time >= 2 ** 48) {
-    throw new LicenseKitError(
-      'INVALID_INPUT',
-      `a record time must be a whole number of ms from 0 to 2^48, got ${time}`,
-    );
-  }
   let symbols = '';
   for (let i = 0; i < 10; i++, time = Math.floor(time / 32)) symbols = crockfordBase32[time % 32] + symbols;
   return symbols;
@@ -42,5 +37,11 @@ export function ulidTime(time: number): string {
  * entry; the tests check these ids with `ulid`'s own `isValid` and `decodeTime`.
  */
 export function newRecordId(time: number): string {
+  if (!Number.isInteger(time) || time < 0 || time >= 2 ** 48) {
+    throw new LicenseKitError(
+      'INVALID_INPUT',
+      `a record time must be a whole number of ms from 0 to 2^48, got ${time}`,
+    );
+  }
   return ulidTime(time) + randomSymbols(16);
 }

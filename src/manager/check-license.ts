@@ -155,11 +155,11 @@ export function readValidationRequest(key: unknown, request: ValidationRequest):
     typeof key === 'string' &&
     typeof request === 'object' &&
     request !== null &&
-    isShortOrAbsent(request.hardwareId) &&
+    (request.hardwareId === undefined || typeof request.hardwareId === 'string') &&
     isShortOrAbsent(request.deviceName) &&
     isShortOrAbsent(request.productId);
   const hardwareId = valid ? request.hardwareId?.trim() : undefined;
-  if (!valid || hardwareId === '') {
+  if (!valid || hardwareId === '' || !isShortOrAbsent(hardwareId)) {
     throw new LicenseKitError(
       'INVALID_INPUT',
       'validate takes a key and optional hardwareId, deviceName, productId strings',

@@ -86,8 +86,10 @@ export class LicenseManager {
 
   /**
    * Issues a license, stores it, records it and emails it (if a mailer is set). With a `purchase`,
-   * it is that sale's license and idempotent on it; without, a `manual` license. Rejects with
-   * `MAIL_FAILED` (a `MailDeliveryError` carrying the stored license) if the email fails.
+   * it is that sale's license and idempotent on it, and it waits for the store's events of that sale
+   * being handled (so a mailer must not call it, or `handlePurchaseEvent`, for the sale it is
+   * mailing: that would wait for itself); without, a `manual` license. Rejects with `MAIL_FAILED` (a
+   * `MailDeliveryError` carrying the stored license) if the email fails.
    */
   async createLicense(input: CreateLicenseInput): Promise<License> {
     const valid = parseCreateLicenseInput(input);

@@ -189,7 +189,7 @@ function isoAmount(amount: number, currency: string): number {
   if (currency === 'MGA') return amount * 100;
   if (currency !== 'ISK') return amount;
   if (amount % 100 !== 0) {
-    throw missing('data.object', `the ISK amount ${amount} (in hundredths) is not a whole number of krónur`);
+    throw missing('data.object', `ISK ${amount} (in hundredths) is not whole krónur`);
   }
   return amount / 100;
 }

@@ -120,8 +120,9 @@ export const licenseActions: Readonly<Record<string, LicenseAction>> = {
   deactivate: action('deactivate', 'deactivate KEY --device ID', 'free the seat of one device', {
     options: { device: { type: 'string' } },
     prepare: (values) => {
-      const device = values.device;
-      if (typeof device !== 'string' || device === '') {
+      // Trimmed as stored device ids are, so an id pasted with a line break still matches.
+      const device = typeof values.device === 'string' ? values.device.trim() : undefined;
+      if (device === undefined || device === '') {
         throw new UsageError('license deactivate: name the device (--device ID)');
       }
       return (license) => {
