@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runLegacyImport } from '../../src/cli/legacy-run.js';
 import { createdRecordId, LicenseManager, memoryStorage } from '../../src/index.js';
+import { legacyLicenseEntry } from '../cli/helpers.js';
 
 const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -43,19 +44,8 @@ describe('record ids of licenses created before 1970', () => {
     const dir = mkdtempSync(join(tmpdir(), 'legacy-epoch-'));
     dirs.push(dir);
     const licensesPath = join(dir, 'licenses.json');
-    const entry = (created: string, saleId: string) => ({
-      email: 'ada@example.com',
-      customer_name: 'Ada',
-      created_date: created,
-      expiry_date: null,
-      is_active: true,
-      hardware_id: null,
-      device_name: null,
-      last_validation: null,
-      validation_count: 0,
-      purchase_source: 'gumroad',
-      purchase_id: saleId,
-    });
+    const entry = (created: string, saleId: string) =>
+      legacyLicenseEntry({ created_date: created, purchase_id: saleId });
     writeFileSync(
       licensesPath,
       JSON.stringify({
