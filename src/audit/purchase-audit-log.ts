@@ -93,18 +93,18 @@ export class PurchaseAuditLog {
    * The `sale` records of sales refunded in full: their sale (same `source` and `saleId`) has a
    * `refund`, or a `dispute_lost` that no later `dispute_won` reversed, anywhere in the log (events
    * can arrive out of order). A subscription's sale also counts when such a refund or lost dispute
-   * names its subscription: a subscription's refunds and disputes name the payment, not the sale. A `partial_refund` or a
-   * dispute that was won does not count. Reads the log twice; memory grows with the refunded sales
-   * only.
+   * names its subscription: a subscription's refunds and disputes name the payment, not the sale. A
+   * `partial_refund` or a dispute that was won does not count. Reads the log twice; memory grows with
+   * the refunded sales only.
    */
   async *getRefundedPurchases(options: TestPurchaseOption = {}): AsyncGenerator<PurchaseRecord> {
     const refunded = new Set<string>();
     const lost = new LostDisputes();
     const disputed = new Map<string, PurchaseEvent>();
-    const add = ({ purchase }: PurchaseEvent) => {
-      refunded.add(`${purchase.source}\u0000${purchase.saleId}`);
-      if (purchase.subscriptionId !== null)
-        refunded.add(subscriptionOf(purchase.source, purchase.subscriptionId));
+    const add = (event: PurchaseEvent) => {
+      refunded.add(saleOf(event));
+      const { source, subscriptionId } = event.purchase;
+      if (subscriptionId !== null) refunded.add(subscriptionOf(source, subscriptionId));
     };
     for await (const { event } of this.#purchases({}, options)) {
       lost.settle(event);
