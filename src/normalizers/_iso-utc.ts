@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { isCalendarTime } from '../domain/_schema-parts.js';
+import { isCalendarTime, isoTimestampPattern } from '../domain/_schema-parts.js';
 
-const utc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /**
@@ -10,7 +9,7 @@ const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d
  * converted to UTC. Anything else, an impossible date or time of day included, is an issue.
  */
 export const storeTimestamp = z.string().transform((value, context) => {
-  const isUtc = utc.test(value);
+  const isUtc = isoTimestampPattern.test(value);
   const time =
     (isUtc || withOffset.test(value)) && isCalendarTime(value)
       ? Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))
