@@ -145,6 +145,9 @@ export class LicenseManager {
    * `INVALID_INPUT` only for a request no client should send: a key that is not a string, a request
    * that is not an object, a `hardwareId` empty once trimmed, or a `hardwareId`, `deviceName` or
    * `productId` longer than 256 characters. The `hardwareId` is trimmed, as stored devices' are.
+   * A key of the key format's shape with a wrong check symbol is `MALFORMED_KEY` unless a license
+   * has exactly that key (an imported key of another scheme may look like ours): such a key is
+   * looked up as typed, so a typo costs one lookup before it is named.
    */
   async validate(key: string, options: ValidationRequest = {}): Promise<ValidationResult> {
     const now = this.#clock();
@@ -152,17 +155,17 @@ export class LicenseManager {
     const request = readValidationRequest(key, options);
     if (key.length > maxKeyLength) return missed('NOT_FOUND', 'no license has this key', checkedAt);
     const normalized = this.#keys.normalize(key);
-    if (normalized === null) {
-      return missed('MALFORMED_KEY', 'the key has a typo: its check symbol does not match', checkedAt);
-    }
     if (normalized === '') return missed('NOT_FOUND', 'no key was given', checkedAt);
     let check: LicenseCheck | undefined;
-    const license = await this.#storage.licenses.update(normalized, (current) => {
+    const license = await this.#storage.licenses.update(normalized ?? key.trim(), (current) => {
       check = checkLicense(current, request, now, checkedAt, this.#graceDays);
       return check.next;
     });
-    if (license === null || check === undefined)
-      return missed('NOT_FOUND', 'no license has this key', checkedAt);
+    if (license === null || check === undefined) {
+      return normalized === null
+        ? missed('MALFORMED_KEY', 'the key has a typo: its check symbol does not match', checkedAt)
+        : missed('NOT_FOUND', 'no license has this key', checkedAt);
+    }
     if (check.bound) {
       await this.audit.recordLicenseAction('device_activated', license.key, {
         reason: check.device?.deviceName ?? null,
@@ -173,10 +176,10 @@ export class LicenseManager {
     return { valid, code: check.code, detail: check.detail, license, device: check.device, checkedAt };
   }
 
-  /** The license with this key (normalized), or `null`. */
+  /** The license with this key (normalized, or as typed: see {@link LicenseManager.validate}), or `null`. */
   async getLicense(key: string): Promise<License | null> {
     const normalized = this.#keys.normalize(key);
-    return normalized ? this.#storage.licenses.get(normalized) : null;
+    return normalized === '' ? null : this.#storage.licenses.get(normalized ?? key.trim());
   }
 
   /** Licenses matching every given field, in creation order. */

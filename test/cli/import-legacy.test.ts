@@ -306,6 +306,21 @@ describe('import-legacy', () => {
     expect(jsonOf<Tally>(again).books.JPY!.after).toEqual({ gross: 15, refunded: 0, net: 15 });
   });
 
+  it('a legacy key that looks like ours, check symbol aside, validates and shows after the import', async () => {
+    const own = join(await temp.make('cli-import-our-shape'), 'data');
+    const licenses = join(own, '..', 'licenses.json');
+    // Six groups of five, all Crockford symbols: our shape, but not our check symbol.
+    const key = 'ABCDE-FGHJK-MNPQR-STVWX-YZ012-34567';
+    writeFileSync(licenses, JSON.stringify({ [key]: legacyLicenseEntry({ purchase_id: 'S-7' }) }));
+    const imported = await runCli(bin, ['import-legacy', '--licenses', licenses, '--json', '--data', own]);
+    expect(imported.code).toBe(0);
+    const validated = await runCli(bin, ['validate', key.toLowerCase(), '--json', '--data', own]);
+    expect(validated.code).toBe(0);
+    expect(jsonOf<ValidationResult>(validated)).toMatchObject({ valid: true, license: { key } });
+    const shown = await runCli(bin, ['license', 'show', key, '--json', '--data', own]);
+    expect(jsonOf<{ license: License }>(shown).license).toMatchObject({ key, purchaseId: 'S-7' });
+  });
+
   it('a refund or dispute flagged on a later line of a sale is imported for the sale’s first license', async () => {
     const own = join(await temp.make('cli-import-later-lines'), 'data');
     const lines = join(own, '..', 'purchases.jsonl');

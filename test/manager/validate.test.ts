@@ -61,6 +61,28 @@ describe.each(storageKinds)('validate on %s storage', (kind) => {
     );
   });
 
+  it('an imported key that looks like ours but fails its check symbol is still found', async () => {
+    const { manager, storage, key } = await issued();
+    // 30 hex digits, as a legacy generator made them: our shape, but (here) a wrong check symbol.
+    const legacyKey = '9F2C4E1A7B3D5F60812A4C6E8B0D1F';
+    expect(await manager.validate(legacyKey)).toMatchObject({ code: 'MALFORMED_KEY', license: null });
+    const ours = (await manager.getLicense(key))!;
+    await storage.licenses.insert({ ...ours, key: legacyKey, purchaseId: 'legacy-sale-1', devices: [] });
+    const typed = ` ${legacyKey.toLowerCase()} `;
+    expect(await manager.validate(typed, { hardwareId: 'pc-1' })).toMatchObject({
+      valid: true,
+      code: 'VALID',
+      license: { key: legacyKey, validationCount: 1, devices: [{ hardwareId: 'pc-1' }] },
+    });
+    expect((await manager.getLicense(typed))?.key).toBe(legacyKey);
+    expect((await manager.revoke(typed, 'refunded')).status).toBe('revoked');
+    expect(await manager.validate(legacyKey)).toMatchObject({ valid: false, code: 'REVOKED' });
+    // A typo of one of our keys is still named as a typo.
+    const typo = `${key.slice(0, 3)}${key[3] === 'A' ? 'B' : 'A'}${key.slice(4)}`;
+    expect(await manager.validate(typo)).toMatchObject({ code: 'MALFORMED_KEY', license: null });
+    expect(await manager.getLicense(typo)).toBeNull();
+  });
+
   it('checks in the contract order: product, revoked, suspended, expiry, seats', async () => {
     const { manager, key, clock } = await issued({
       plans: () => ({ durationDays: 30, maxDevices: 1, graceDays: 5 }),
