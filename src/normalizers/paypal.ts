@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { emailAddressPattern } from '../domain/_schema-parts.js';
 import { parseDecimalToMinorUnits } from '../domain/currency.js';
 import { NormalizationError } from '../domain/errors.js';
-import type { Purchase, PurchaseEvent, PurchaseEventType } from '../domain/purchase.js';
+import {
+  type Purchase,
+  type PurchaseEvent,
+  type PurchaseEventType,
+  unknownProductId,
+} from '../domain/purchase.js';
 import { storeTimestamp } from './_iso-utc.js';
 import { normalizeWith, type SafeNormalizeResult, safeVariant } from './_normalize.js';
 
@@ -77,12 +82,14 @@ const buyerWon = new Set(['RESOLVED_BUYER_FAVOUR', 'ACCEPTED']);
  *   links point at `sandbox.paypal.com`.
  *
  * Captures carry no buyer email and no product, so they come from the order's `custom_id` (echoed in
- * captures and refunds, and as `custom` in disputes), written as form fields:
+ * captures, perhaps in refunds, and as `custom` in disputes), written as form fields:
  * `product=<product id>&email=<buyer email>`, optionally `&tier=…&quantity=…&name=…` (127 characters
  * at most). A `custom_id` without `=` is taken as the product id alone. The email falls back to
  * `payer.email_address` or the dispute's `buyer.email`; `invoice_id` is never used, because PayPal
- * requires it to be unique per payment. `productName` is the product id. A payload without a product
- * or an email is a `NormalizationError` listing the issues.
+ * requires it to be unique per payment. `productName` is the product id. A sale without a product
+ * or an email is a `NormalizationError` listing the issues; a refund or dispute without them (a refund
+ * made in PayPal's dashboard has no `custom_id`) is filed under `'unknown'` with no email, and a
+ * refund's `custom_id` counts only as form fields (a bare one is the refund's own reference).
  */
 export function normalizePayPalEvent(payload: unknown): PurchaseEvent | null {
   const type =
@@ -109,7 +116,9 @@ export function normalizePayPalEvent(payload: unknown): PurchaseEvent | null {
           saleId: refundedCaptureId(event.resource.links),
           money: event.resource.amount,
           moneyPath: 'resource.amount',
-          custom: { path: 'resource.custom_id', text: event.resource.custom_id },
+          // A refund's own custom_id (set by the refund's API caller) is no product id: only the
+          // order's form fields, if PayPal echoes them, name the product.
+          custom: { path: 'resource.custom_id', text: formFields(event.resource.custom_id) },
           purchasedAt: event.create_time,
         }),
       }));
@@ -171,16 +180,25 @@ interface PurchaseParts {
   customerId?: string | undefined;
 }
 
+/**
+ * The purchase of an event. Only a sale needs a product and an email (it makes the license); a
+ * refund or dispute finds its license by the capture id, so without them it is filed under
+ * `'unknown'` with no email, as a refund made in PayPal's dashboard (no `custom_id`) is.
+ */
 function purchaseOf(event: Envelope, parts: PurchaseParts): Purchase {
   const custom = parseCustomId(parts.custom.text);
-  const productId = custom.get('product')?.trim();
+  const isSale = event.event_type === 'PAYMENT.CAPTURE.COMPLETED';
+  const productId = custom.get('product')?.trim() || (isSale ? '' : unknownProductId);
   if (!productId) fail(parts.custom.path, 'expected product=<product id> in the order’s custom_id');
-  const email = (custom.get('email') ?? parts.email ?? '').trim().toLowerCase();
+  let email = (custom.get('email') ?? parts.email ?? '').trim().toLowerCase();
   if (!emailAddressPattern.test(email)) {
-    fail(
-      parts.custom.path,
-      'expected email=<buyer email> in the order’s custom_id (PayPal sends no buyer email)',
-    );
+    if (isSale) {
+      fail(
+        parts.custom.path,
+        'expected email=<buyer email> in the order’s custom_id (PayPal sends no buyer email)',
+      );
+    }
+    email = '';
   }
   const quantity = custom.get('quantity') ?? '1';
   if (!/^[1-9]\d*$/.test(quantity)) fail(parts.custom.path, 'expected quantity to be a positive integer');
@@ -214,6 +232,11 @@ function minorUnits(money: Money, path: string): number {
   } catch {
     return fail(path, `"${money.value}" is not an amount in ${money.currency_code}`);
   }
+}
+
+/** `text` when it is written as form fields (`a=b&c=d`). */
+function formFields(text: string | undefined): string | undefined {
+  return text?.includes('=') ? text : undefined;
 }
 
 /** The `custom_id` convention: form fields, or a bare product id. */

@@ -150,6 +150,11 @@ function captureRefunded(resource: Record<string, unknown> = {}) {
   );
 }
 
+/** The part of a dispute resource these tests take apart. */
+interface DisputeResource {
+  disputed_transactions: Record<string, unknown>[];
+}
+
 function dispute(eventType: string, resource: Record<string, unknown> = {}) {
   return envelope(
     eventType,
@@ -529,6 +534,27 @@ describe('normalizePayPalEvent', () => {
     });
   });
 
+  it('a refund or dispute without the order’s custom_id is filed under unknown, with no email', () => {
+    // A refund made in PayPal's dashboard has no custom_id; one made through the API may have its
+    // own (letters, digits and -_.,), which names no product.
+    for (const custom_id of [undefined, 'REFUND-2024-17']) {
+      expect(normalizePayPalEvent(captureRefunded({ custom_id }))?.purchase).toMatchObject({
+        saleId: '4HT81127AB623541X',
+        productId: 'unknown',
+        email: '',
+        amount: 2399,
+      });
+    }
+    const [transaction] = (dispute('CUSTOMER.DISPUTE.CREATED').resource as DisputeResource)
+      .disputed_transactions;
+    const bare = { ...transaction, custom: undefined, buyer: { name: 'Ana' } };
+    expect(
+      normalizePayPalEvent(dispute('CUSTOMER.DISPUTE.CREATED', { disputed_transactions: [bare] }))?.purchase,
+    ).toMatchObject({ saleId: '4HT81127AB623541X', productId: 'unknown', email: '', customerName: 'Ana' });
+    // A sale still needs both: it makes the license.
+    expect(safeNormalizePayPalEvent(captureCompleted({ custom_id: undefined })).success).toBe(false);
+  });
+
   it('a refund without a link to its capture is a NormalizationError', () => {
     const result = safeNormalizePayPalEvent(captureRefunded({ links: [] }));
     expect(result.success).toBe(false);
@@ -827,6 +853,39 @@ describe('paypal() provider', () => {
       action: 'revoked',
       licenseKey,
     });
+  });
+
+  it('a refund and a dispute made without the order’s custom_id still revoke and suspend', async () => {
+    const manager = new LicenseManager({
+      storage: memoryStorage(),
+      clock: fakeClock('2024-05-06T07:09:00Z'),
+      processTestPurchases: true,
+    });
+    const handle = createWebhookHandler({
+      provider: paypal({ webhookId, verify: { getCertificate: serve(ownCertificate) } }),
+      manager,
+    });
+    const send = async (payload: unknown) => {
+      const text = JSON.stringify(payload);
+      return (await handle(post(text, signedHeaders(text)))).json();
+    };
+    const { licenseKey } = (await send(JSON.parse(body))) as { licenseKey: string };
+    const [transaction] = (dispute('CUSTOMER.DISPUTE.CREATED').resource as DisputeResource)
+      .disputed_transactions;
+    expect(
+      await send(
+        dispute('CUSTOMER.DISPUTE.CREATED', {
+          disputed_transactions: [{ ...transaction, custom: undefined }],
+        }),
+      ),
+    ).toMatchObject({ action: 'suspended', licenseKey });
+    expect(await send(captureRefunded({ custom_id: undefined }))).toMatchObject({
+      action: 'revoked',
+      licenseKey,
+    });
+    // Booked under the license's product.
+    const stats = await manager.audit.getPurchaseStats({ includeTest: true });
+    expect(stats.topProducts.map((product) => product.productId)).toEqual(['pixel-forge']);
   });
 });
 
