@@ -40,10 +40,18 @@ export function applyRule(
         license.status === 'suspended' || reversedChargeback
           ? { ...license, status: 'active', statusReason: null }
           : license;
-      const lapsed = active.expiresAt !== null && Date.parse(active.expiresAt) <= now;
-      return lapsed && plan.durationDays !== null
-        ? { ...active, expiresAt: new Date(now + plan.durationDays * dayMs).toISOString() }
-        : active;
+      // A restarted subscription whose license lapsed gets the plan's term again (none on a
+      // perpetual plan); a won dispute only lifts the block, so time that ran out stays out.
+      const lapsed =
+        event.type === 'subscription_restarted' &&
+        active.expiresAt !== null &&
+        Date.parse(active.expiresAt) <= now;
+      if (!lapsed) return active;
+      const { durationDays } = plan;
+      return {
+        ...active,
+        expiresAt: durationDays === null ? null : new Date(now + durationDays * dayMs).toISOString(),
+      };
     }
     case 'extend': {
       if (plan.durationDays === null || license.expiresAt === null) return license;

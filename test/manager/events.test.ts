@@ -200,6 +200,32 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     expect((await manager.validate(license!.key)).valid).toBe(true);
   });
 
+  it('on a perpetual plan, a restart after the subscription ended makes the license perpetual again', async () => {
+    const { manager, clock } = setup(kind);
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_6', isRecurring: true } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    await manager.handlePurchaseEvent(followUp(sale, 'subscription_ended'));
+    clock.advance({ days: 1 });
+    expect((await manager.validate(license!.key)).code).toBe('EXPIRED');
+    const restarted = await manager.handlePurchaseEvent(followUp(sale, 'subscription_restarted'));
+    expect(restarted).toMatchObject({ action: 'reinstated', license: { expiresAt: null } });
+    expect((await manager.validate(license!.key)).code).toBe('VALID');
+  });
+
+  it('a won dispute lifts the block but gives no new term to a license that lapsed meanwhile', async () => {
+    const { manager, clock } = setup(kind, { plans: yearly });
+    const sale = purchaseEventFixture();
+    const { license } = await manager.handlePurchaseEvent(sale);
+    await manager.handlePurchaseEvent(followUp(sale, 'dispute'));
+    clock.advance({ days: 400 });
+    const won = await manager.handlePurchaseEvent(followUp(sale, 'dispute_won'));
+    expect(won).toMatchObject({
+      action: 'reinstated',
+      license: { status: 'active', expiresAt: license!.expiresAt },
+    });
+    expect((await manager.validate(license!.key)).code).toBe('EXPIRED');
+  });
+
   it('a refund before its sale is recorded, and the sale is born revoked without an email', async () => {
     const { manager, mailer, licenses } = setup(kind);
     const sale = purchaseEventFixture();
