@@ -315,10 +315,15 @@ export class PurchaseEventHandler {
     const { source, saleId, subscriptionId } = event.purchase;
     const licenses = this.#o.storage.licenses;
     const bySale = () => licenses.getByPurchase(source, saleId);
+    // The subscription's current license: the one that runs longest. A system that issued a key per
+    // payment (as the legacy import keeps them) leaves several.
     const bySubscription = async () => {
-      if (subscriptionId === null) return null;
-      for await (const license of licenses.list({ purchaseSource: source, subscriptionId })) return license;
-      return null;
+      let current: License | null = null;
+      if (subscriptionId === null) return current;
+      for await (const license of licenses.list({ purchaseSource: source, subscriptionId })) {
+        if (current === null || runsLonger(license, current)) current = license;
+      }
+      return current;
     };
     return subscriptionEvents.has(event.type)
       ? ((await bySubscription()) ?? (await bySale()))
@@ -334,6 +339,11 @@ export class PurchaseEventHandler {
     const plan = this.#plan(purchase);
     return { ...plan, maxDevices: purchase.quantity * plan.maxDevices };
   }
+}
+
+/** Whether `a` runs at least as long as `b` (a license without an expiry runs longest). */
+function runsLonger(a: License, b: License): boolean {
+  return a.expiresAt === null || (b.expiresAt !== null && Date.parse(a.expiresAt) >= Date.parse(b.expiresAt));
 }
 
 /** Whether `license` lacks what only its sale can give: a product or an email. */

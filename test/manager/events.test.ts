@@ -183,6 +183,23 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     expect(license!.productId).toBe('pro');
   });
 
+  it('a subscription with a license per payment (an import) renews the one that runs longest', async () => {
+    const { manager, storage } = setup(kind, { plans: yearly });
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_m', isRecurring: true } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    const charge = (saleId: string, expiresAt: string) =>
+      storage.licenses.insert({ ...license!, key: `MEM-${saleId}`, purchaseId: saleId, expiresAt });
+    await charge('R2', '2026-06-01T00:00:00.000Z'); // the current one, not listed last
+    await charge('R3', '2025-09-01T00:00:00.000Z');
+    const renewed = await manager.handlePurchaseEvent(
+      followUp(sale, 'renewal', { saleId: 'R4', subscriptionId: 'sub_m' }),
+    );
+    expect(renewed).toMatchObject({
+      action: 'renewed',
+      license: { key: 'MEM-R2', expiresAt: '2027-06-01T00:00:00.000Z' },
+    });
+  });
+
   it('subscription end expires now; a restart reinstates a new term', async () => {
     const { manager, clock } = setup(kind, { plans: yearly });
     const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_5', isRecurring: true } });
