@@ -215,7 +215,7 @@ function fromOrder(parsed: z.infer<typeof orderEvent>): PurchaseEvent | null {
 /**
  * The refund event of an order or invoice (`paid`): `refund` or `partial_refund` (see
  * {@link refundType}), occurred at `refunded_at`, with `refundTotal` naming the order or invoice
- * (`data.id`), since `refunded_amount` is the running total, not this refund's share.
+ * (`<data.type>/<data.id>`), since `refunded_amount` is the running total, not this refund's share.
  */
 function refundOf(
   parsed: Parsed,
@@ -223,7 +223,9 @@ function refundOf(
   fields: Fields,
 ): PurchaseEvent {
   const event = toEvent(parsed, refundType(paid), fields, paid.refunded_at);
-  return { ...event, refundTotal: { payment: parsed.data.id, amount: fields.amount } };
+  // JSON:API ids are unique within their type only: an order and an invoice may both be "42".
+  const payment = `${parsed.data.type}/${parsed.data.id}`;
+  return { ...event, refundTotal: { payment, amount: fields.amount } };
 }
 
 /** `refund` when an order or invoice is refunded in full, else `partial_refund`. */

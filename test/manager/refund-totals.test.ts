@@ -31,7 +31,7 @@ describe('Lemon Squeezy refunds reported as running totals', () => {
     expect(normalize(orderRefunded(order, 1000, '2025-03-02T10:00:00.000Z'))).toMatchObject({
       type: 'partial_refund',
       purchase: { saleId: '41', amount: 1000 },
-      refundTotal: { payment: '41', amount: 1000 },
+      refundTotal: { payment: 'orders/41', amount: 1000 },
     });
     const invoice = lemonSqueezySubscriptionPaymentEvent({
       email,
@@ -43,7 +43,7 @@ describe('Lemon Squeezy refunds reported as running totals', () => {
     expect(normalize(invoice)).toMatchObject({
       type: 'refund',
       purchase: { saleId: '9', amount: 1000 },
-      refundTotal: { payment: '77', amount: 1000 },
+      refundTotal: { payment: 'subscription-invoices/77', amount: 1000 },
     });
     expect(normalize(order).refundTotal).toBeUndefined();
   });
@@ -83,6 +83,26 @@ describe('Lemon Squeezy refunds reported as running totals', () => {
       ]);
       const stats = await manager.audit.getPurchaseStats();
       expect(stats.revenue.USD).toEqual({ gross: 4000, refunded: 3200, net: 800 });
+    });
+
+    it('keeps an order and a subscription invoice with the same id apart', async () => {
+      const { manager } = setup(kind);
+      const order = lemonSqueezyOrderCreatedEvent({ email, productId: 7, orderId: 42, total: 999 });
+      await manager.handlePurchaseEvent(normalize(order));
+      await manager.handlePurchaseEvent(normalize(orderRefunded(order, 999, '2025-03-02T10:00:00.000Z')));
+      const invoice = lemonSqueezySubscriptionPaymentEvent({
+        email: 'grace@example.com',
+        subscriptionId: 9,
+        invoiceId: 42,
+        total: 1999,
+        refundedAmount: 1999,
+      });
+      await manager.handlePurchaseEvent(normalize(invoice));
+      const refunded = [];
+      for await (const record of manager.audit.query({ kind: 'purchase', type: 'refund' })) {
+        if (record.kind === 'purchase') refunded.push(record.event.purchase.amount);
+      }
+      expect(refunded).toEqual([999, 1999]);
     });
   });
 });
