@@ -2,7 +2,7 @@ import { type AuditRecord, auditDedupeKey, parseAuditRecord } from '../domain/au
 import { StorageError } from '../domain/errors.js';
 import { parseLicense } from '../domain/license.js';
 import { matchesAuditFilter } from '../ports/filters.js';
-import { isValidTelemetryChange } from '../ports/license-changes.js';
+import { isTelemetryOnlyChange } from '../ports/license-changes.js';
 import type { AuditFilter, InsertResult, LicenseStore, PurchaseLog, Storage } from '../ports/storage.js';
 import { applyMutation, LicenseTable } from './_license-table.js';
 
@@ -36,7 +36,7 @@ function memoryLicenseStore(): LicenseStore {
       if (current === null) return null;
       const next = applyMutation(current, mutate);
       if (next === current) return current;
-      return table.put(isValidTelemetryChange(current, next) ? next : parseLicense(next));
+      return table.put(isTelemetryOnlyChange(current, next) ? next : parseLicense(next));
     },
     list: (filter) => iterate(() => open().filter(filter)),
     close: async () => {

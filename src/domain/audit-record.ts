@@ -95,6 +95,8 @@ export function checkLicenseActionDetails(details: { reason: string | null; acto
 /**
  * The key a purchase log deduplicates on: `source + eventId` for a purchase record, so a redelivered
  * webhook is recorded once; the record `id` for a license record, so retrying an append is safe.
+ * Its parts are joined by U+0000, which some databases refuse in text (Postgres): encode it there,
+ * e.g. with `JSON.stringify`.
  */
 export function auditDedupeKey(record: AuditRecord): string {
   return record.kind === 'purchase'

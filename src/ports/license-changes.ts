@@ -2,10 +2,10 @@ import { isoTimestampPattern } from '../domain/_schema-parts.js';
 import { enumerableKeyCount, type License } from '../domain/license.js';
 
 /**
- * True when `next` differs from `current` only in validation telemetry (`lastValidatedAt`,
- * `validationCount`, `devices[].lastSeenAt`), which adapters may write behind.
+ * Whether `next` has every field of `current` but the validation telemetry (`lastValidatedAt`,
+ * `validationCount`, `devices[].lastSeenAt`) and the key and sale, which it does not compare.
  */
-export function isTelemetryOnlyChange(current: License, next: License): boolean {
+export function keepsAllButTelemetry(current: License, next: License): boolean {
   if (
     current.status !== next.status ||
     current.expiresAt !== next.expiresAt ||
@@ -46,7 +46,7 @@ function isIsoUtc(value: string): boolean {
 const licenseKeys = 16;
 const deviceKeys = 4;
 
-/** Whether `next` has the key and sale of `current` (which {@link isTelemetryOnlyChange} leaves out). */
+/** Whether `next` has the key and sale of `current` (which {@link keepsAllButTelemetry} leaves out). */
 function isSameLicense(current: License, next: License): boolean {
   return (
     next.key === current.key &&
@@ -56,14 +56,16 @@ function isSameLicense(current: License, next: License): boolean {
 }
 
 /**
- * A telemetry-only change (see {@link isTelemetryOnlyChange}) whose new values are well-formed and
- * that adds no property: exactly what the schema would accept unchanged. This allocation-free check
- * replaces the full schema parse on the validation hot path: every other field is the same as in
- * `current`, a record checked when it was stored, and every known field is there (each is compared
- * or checked), so a record with the known number of keys has no unknown one.
+ * True when `next` is `current` (a stored, valid license) with only its validation telemetry
+ * changed (`lastValidatedAt`, `validationCount`, `devices[].lastSeenAt`) to well-formed values, and
+ * no property added: exactly what the schema would accept unchanged. Such a change needs no schema
+ * parse, and an adapter may write it behind (within the window the port allows). Allocation-free:
+ * the built-in stores run it on every validation instead of the parse. Every other field is the
+ * same as in `current`, and every known field is there (each is compared or checked), so a record
+ * with the known number of keys has no unknown one.
  */
-export function isValidTelemetryChange(current: License, next: License): boolean {
-  if (!isTelemetryOnlyChange(current, next) || !isSameLicense(current, next)) return false;
+export function isTelemetryOnlyChange(current: License, next: License): boolean {
+  if (!keepsAllButTelemetry(current, next) || !isSameLicense(current, next)) return false;
   if (enumerableKeyCount(next) !== licenseKeys) return false;
   if (!Number.isSafeInteger(next.validationCount) || next.validationCount < 0) return false;
   if (next.lastValidatedAt !== null && !isIsoUtc(next.lastValidatedAt)) return false;

@@ -77,6 +77,7 @@ export interface AuditFilter {
   type?: PurchaseEventType;
   /** License records: the action. */
   action?: LicenseAction;
+  /** The record's `licenseKey`, compared case-insensitively (upper-cased), as license keys are. */
   licenseKey?: string;
   /** Purchase records: the buyer's email (compared lower-cased). */
   email?: string;

@@ -4,7 +4,7 @@ import { type AuditRecord, auditDedupeKey } from '../../src/domain/audit-record.
 import { isLicenseKitError, LicenseKitError } from '../../src/domain/errors.js';
 import { type License, parseLicense } from '../../src/domain/license.js';
 import { matchesLicenseFilter } from '../../src/ports/filters.js';
-import { isTelemetryOnlyChange } from '../../src/ports/license-changes.js';
+import { isTelemetryOnlyChange, keepsAllButTelemetry } from '../../src/ports/license-changes.js';
 import type { Storage } from '../../src/ports/storage.js';
 import {
   licenseFixture,
@@ -35,35 +35,52 @@ runStorageConformance({ describe, it }, { name: 'memory', createStorage: () => m
 
 runStorageConformance({ describe, it }, handleOptions('memory behind reopenable handles'));
 
-/** Holds telemetry-only updates in memory and (the flaw) drops them on close instead of writing them. */
-const writeBehindWithoutFlush: Flaw = (handle) => {
-  const pending = new Map<string, License>();
-  const base = handle.licenses;
-  return {
-    ...handle,
-    licenses: {
-      ...base,
-      get: async (key) => pending.get(key.toUpperCase()) ?? base.get(key),
-      list: (filter) =>
-        (async function* () {
-          for await (const license of base.list(filter))
-            yield pending.get(license.key.toUpperCase()) ?? license;
-        })(),
-      update: async (key, mutate) => {
-        const current = pending.get(key.toUpperCase()) ?? (await base.get(key));
-        if (current === null) return null;
-        const next = mutate(current);
-        if (next === current) return current;
-        if (isTelemetryOnlyChange(current, next)) {
-          pending.set(key.toUpperCase(), next);
-          return next;
-        }
-        pending.delete(key.toUpperCase());
-        return base.update(key, () => next);
+/**
+ * Holds the updates `writesBehind` picks in memory and never writes them: dropped on close (the
+ * flaw of `writeBehindWithoutFlush`), and unchecked if `writesBehind` lets bad values through.
+ */
+const heldBack =
+  (writesBehind: (current: License, next: License) => boolean): Flaw =>
+  (handle) => {
+    const pending = new Map<string, License>();
+    const base = handle.licenses;
+    return {
+      ...handle,
+      licenses: {
+        ...base,
+        get: async (key) => pending.get(key.toUpperCase()) ?? base.get(key),
+        list: (filter) =>
+          (async function* () {
+            for await (const license of base.list(filter))
+              yield pending.get(license.key.toUpperCase()) ?? license;
+          })(),
+        update: async (key, mutate) => {
+          const current = pending.get(key.toUpperCase()) ?? (await base.get(key));
+          if (current === null) return null;
+          const next = mutate(current);
+          if (next === current) return current;
+          if (writesBehind(current, next)) {
+            pending.set(key.toUpperCase(), next);
+            return next;
+          }
+          pending.delete(key.toUpperCase());
+          return base.update(key, () => next);
+        },
       },
-    },
+    };
   };
-};
+
+/** Writes telemetry-only updates behind and (the flaw) drops them on close. */
+const writeBehindWithoutFlush = heldBack(isTelemetryOnlyChange);
+
+/** Writes behind every update that keeps all but telemetry, key and sale, without checking its values. */
+const telemetryUnchecked = heldBack(
+  (current, next) =>
+    next.key === current.key &&
+    next.purchaseSource === current.purchaseSource &&
+    next.purchaseId === current.purchaseId &&
+    keepsAllButTelemetry(current, next),
+);
 
 /** A license with only the fields of a license and its devices, as a store writing columns keeps it. */
 function licenseFieldsOf(license: License): License {
@@ -356,6 +373,37 @@ describe('storage conformance cases catch broken adapters', () => {
       const run = tests.get(titleOf(id));
       expect(run).toBeDefined();
       await expect(run!()).rejects.toMatchObject({
+        name: 'AssertionError',
+        message: expect.stringContaining(`[${id}] `),
+      });
+    });
+  }
+});
+
+describe('storage conformance cases catch these bugs too', () => {
+  const more: Array<[StorageConformanceCaseId, string, Flaw]> = [
+    [
+      'insert-idempotent-on-sale',
+      'insert refuses a known key before it looks for the sale, so a retried insert fails',
+      patchLicenses((base) => ({
+        insert: async (license) => {
+          if ((await base.get(license.key)) !== null) {
+            throw new LicenseKitError('INVALID_INPUT', 'a license with this key exists');
+          }
+          return base.insert(license);
+        },
+      })),
+    ],
+    [
+      'update-rejects-identity-change',
+      'update writes telemetry behind without checking its values',
+      telemetryUnchecked,
+    ],
+  ];
+  for (const [id, bug, flaw] of more) {
+    it(`${id} fails when ${bug}`, async () => {
+      const { tests } = registeredTests(handleOptions(`flawed: ${bug}`, flaw));
+      await expect(tests.get(titleOf(id))!()).rejects.toMatchObject({
         name: 'AssertionError',
         message: expect.stringContaining(`[${id}] `),
       });

@@ -153,6 +153,7 @@ function captureRefunded(resource: Record<string, unknown> = {}) {
 /** The part of a dispute resource these tests take apart. */
 interface DisputeResource {
   disputed_transactions: Record<string, unknown>[];
+  [field: string]: unknown;
 }
 
 function dispute(eventType: string, resource: Record<string, unknown> = {}) {

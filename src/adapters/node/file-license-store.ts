@@ -1,6 +1,6 @@
 import { LicenseKitError, StorageError } from '../../domain/errors.js';
 import { type License, licenseKeyIndex, parseLicense, purchaseIndex } from '../../domain/license.js';
-import { isValidTelemetryChange } from '../../ports/license-changes.js';
+import { isTelemetryOnlyChange } from '../../ports/license-changes.js';
 import type { InsertResult, LicenseMutation, LicenseStore } from '../../ports/storage.js';
 import { GroupCommit, type Outcome } from '../_group-commit.js';
 import { applyMutation, type LicenseTable } from '../_license-table.js';
@@ -144,7 +144,7 @@ class FileLicenseStore implements LicenseStore {
     if (current === null) return null;
     const next = applyMutation(current, mutate);
     if (next === current) return current;
-    if (isValidTelemetryChange(current, next)) return this.#recordTelemetry(next);
+    if (isTelemetryOnlyChange(current, next)) return this.#recordTelemetry(next);
     return (await this.#commits.submit({ kind: 'update', key, mutate })) as License | null;
   }
 

@@ -1,5 +1,5 @@
 import type { Device, License } from '../../domain/license.js';
-import { isTelemetryOnlyChange } from '../../ports/license-changes.js';
+import { keepsAllButTelemetry } from '../../ports/license-changes.js';
 
 /** The JSON text of a line around its telemetry, as {@link LicenseLine} writes it. */
 interface LineParts {
@@ -135,7 +135,7 @@ function sameButTelemetry(current: License, next: License): boolean {
     current.key === next.key &&
     current.purchaseSource === next.purchaseSource &&
     current.purchaseId === next.purchaseId &&
-    isTelemetryOnlyChange(current, next)
+    keepsAllButTelemetry(current, next)
   );
 }
 

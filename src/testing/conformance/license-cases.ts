@@ -108,8 +108,8 @@ export const licenseRoundTrip: StorageConformanceCase = {
 };
 
 /**
- * `insert-idempotent-on-sale`: A second insert for a stored sale, even a concurrent one, returns the stored
- * license with `created: false`.
+ * `insert-idempotent-on-sale`: A second insert for a stored sale, even a concurrent one or a retry of
+ * the same license, returns the stored license with `created: false`.
  */
 export const insertIdempotentOnSale: StorageConformanceCase = {
   id: 'insert-idempotent-on-sale',
@@ -129,6 +129,11 @@ export const insertIdempotentOnSale: StorageConformanceCase = {
       'a second insert for the same sale returns the first license',
     );
     assertEqual(await licenses.get(second.key), null, 'the second key of a sale must not be stored');
+    // A retry of the very same insert is the same sale too (its key is the stored one's, so a store
+    // that checks the key before the sale would refuse it).
+    const message = 'a retried insert of the same license returns it';
+    const retried = await assertResolves(() => licenses.insert({ ...first }), message);
+    assertEqual(retried, { license: first, created: false }, message);
     assertEqual(keysOf(await collect(() => licenses.list())), [first.key], 'list() after a duplicate sale');
 
     const sale = licenseFixture({ purchaseSource: 'stripe' });

@@ -90,6 +90,9 @@ export const updateRejectsIdentityChange: StorageConformanceCase = {
       ['a negative maxDevices', { maxDevices: -1 }],
       ['a bad timestamp', { expiresAt: 'next year' }],
       ['an unknown status', { status: 'expired' }],
+      // Telemetry too: a store that writes telemetry behind still checks its values.
+      ['a negative validationCount', { validationCount: -1 }],
+      ['a lastValidatedAt that is no timestamp', { lastValidatedAt: 'yesterday' }],
     ];
     for (const [what, change] of changes) {
       await assertRejects(

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { isTelemetryOnlyChange, type License } from '../../src/index.js';
+import { licenseFixture } from '../../src/testing.js';
+
+const stored = licenseFixture({
+  devices: [
+    {
+      hardwareId: 'pc-1',
+      deviceName: 'Laptop',
+      activatedAt: '2025-03-01T10:00:00.000Z',
+      lastSeenAt: '2025-03-01T10:00:00.000Z',
+    },
+  ],
+});
+const at = '2025-03-02T08:00:00.000Z';
+const validated: License = {
+  ...stored,
+  lastValidatedAt: at,
+  validationCount: stored.validationCount + 1,
+  devices: [{ ...stored.devices[0]!, lastSeenAt: at }],
+};
+
+describe('isTelemetryOnlyChange', () => {
+  it('is true for a validation: new telemetry, well-formed, nothing else changed', () => {
+    expect(isTelemetryOnlyChange(stored, validated)).toBe(true);
+    expect(isTelemetryOnlyChange(stored, { ...stored })).toBe(true);
+  });
+
+  it.each<[string, Partial<License> & Record<string, unknown>]>([
+    ['another key', { key: 'ANOTHER-KEY' }],
+    ['another sale', { purchaseId: 'another-sale' }],
+    ['another store', { purchaseSource: 'stripe' }],
+    ['a status', { status: 'revoked' }],
+    ['an unknown property', { note: 'x' }],
+    ['a negative count', { validationCount: -5 }],
+    ['a count that is no integer', { validationCount: 1.5 }],
+    ['a time that is no timestamp', { lastValidatedAt: 'yesterday' }],
+    ['a device time that is no timestamp', { devices: [{ ...stored.devices[0]!, lastSeenAt: 'now' }] }],
+    ['another device', { devices: [{ ...stored.devices[0]!, hardwareId: 'pc-2' }] }],
+  ])('is false for %s, so the store parses the record', (_, change) => {
+    expect(isTelemetryOnlyChange(stored, { ...validated, ...change } as License)).toBe(false);
+  });
+});
