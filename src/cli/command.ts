@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { isLicenseKitError } from '../index.js';
 
 /** Exit codes: 0 done, 1 refused (the operation could not be done), 2 usage (the command line is wrong). */
 export const exitCode = { ok: 0, refused: 1, usage: 2 } as const;
@@ -98,8 +99,15 @@ export function expectPositionals(command: string, positionals: readonly string[
   if (positionals.length > max) throw new UsageError(`${command}: unexpected argument "${positionals[max]}"`);
 }
 
-/** An error's message without licensekit's `[licensekit] ` prefix, on one line. */
+/**
+ * An error's message without licensekit's `[licensekit] ` prefix, on one line, with the issues of a
+ * `LicenseKitError` that has them (which field, and what is wrong with it).
+ */
 export function errorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/^\[licensekit\] /, '').replace(/\s*\n\s*/g, ' ');
+  const issues = isLicenseKitError(error)
+    ? error.issues.map(({ path, message }) => `${path}: ${message}`)
+    : [];
+  const detail = issues.length > 0 ? ` (${issues.join('; ')})` : '';
+  return `${text}${detail}`.replace(/^\[licensekit\] /, '').replace(/\s*\n\s*/g, ' ');
 }

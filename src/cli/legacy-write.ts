@@ -11,6 +11,7 @@ import {
   type LicenseStore,
   type PurchaseAuditLog,
   type PurchaseEvent,
+  parseLicense,
 } from '../index.js';
 import { errorText } from './command.js';
 import type { DataDir } from './data.js';
@@ -60,13 +61,14 @@ export async function insertLegacyLicense(
   );
 }
 
-/** Stores `license`, or `null` when its sale has another license; a dry run only looks. */
+/** Stores `license`, or `null` when its sale has another license; a dry run only checks and looks. */
 async function place(store: LicenseStore, license: License, dryRun: boolean): Promise<InsertOutcome | null> {
-  if (dryRun) {
-    const holder = await store.getByPurchase(license.purchaseSource, license.purchaseId);
-    return holder === null ? { license, created: true } : null;
-  }
   try {
+    if (dryRun) {
+      parseLicense(license); // as the insert would
+      const holder = await store.getByPurchase(license.purchaseSource, license.purchaseId);
+      return holder === null ? { license, created: true } : null;
+    }
     const result = await store.insert(license);
     return result.created || keyIndex(result.license.key) === keyIndex(license.key) ? result : null;
   } catch (error) {

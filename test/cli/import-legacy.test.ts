@@ -306,6 +306,33 @@ describe('import-legacy', () => {
     expect(jsonOf<Tally>(again).books.JPY!.after).toEqual({ gross: 15, refunded: 0, net: 15 });
   });
 
+  it('--dry-run skips what the import skips, and the reason names the field', async () => {
+    const own = join(await temp.make('cli-import-long-field'), 'data');
+    const licenses = join(own, '..', 'licenses.json');
+    // A machine fingerprint longer than a device id may be.
+    const hardwareId = `MAC=${'ab:'.repeat(90)};CPU=x`;
+    writeFileSync(
+      licenses,
+      JSON.stringify({ 'LONG-HW-1': legacyLicenseEntry({ purchase_id: 'S-8', hardware_id: hardwareId }) }),
+    );
+    const runs = [];
+    for (const dry of [true, false]) {
+      const args = ['import-legacy', '--licenses', licenses, '--json', '--data', own];
+      const run = await runCli(bin, dry ? [...args, '--dry-run'] : args);
+      expect(run.code).toBe(1);
+      runs.push(jsonOf<Tally>(run));
+    }
+    const [dry, real] = runs;
+    expect(dry!.licenses).toMatchObject({ imported: 0, skipped: 1 });
+    expect(dry!.skipped).toEqual(real!.skipped);
+    expect(real!.skipped).toEqual([
+      {
+        where: 'licenses.json "LONG-HW-1"',
+        reason: expect.stringMatching(/^invalid license \(devices\.0\.hardwareId: /),
+      },
+    ]);
+  });
+
   it('a legacy key that looks like ours, check symbol aside, validates and shows after the import', async () => {
     const own = join(await temp.make('cli-import-our-shape'), 'data');
     const licenses = join(own, '..', 'licenses.json');
