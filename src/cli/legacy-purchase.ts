@@ -23,8 +23,9 @@ export interface LegacySale {
   licenseKey: string;
   refunded: boolean;
   /**
-   * True when the line named no `source` and its license supplied one: an earlier import, which did
-   * not know the license yet, may have recorded the same events under the source `legacy`.
+   * True when the line named no `source` and got one elsewhere (its license, or another line of its
+   * sale): an earlier import, which did not know it yet, may have recorded the same events under the
+   * source `legacy`.
    */
   sourceFromLicense: boolean;
 }
@@ -35,11 +36,14 @@ export const unknownProductName = 'unknown product';
 /**
  * Maps one parsed purchase line. `license` is the imported license its key names (matched
  * case-insensitively), if any: it supplies the stored key text and fallbacks for missing fields.
+ * `saleSource` is the source another line of the same key and sale names, for a line that names
+ * none and whose license gives none.
  */
 export function mapLegacyPurchase(
   line: LegacyObject,
   license: License | undefined,
   options: LegacyMappingOptions,
+  saleSource?: string,
 ): Mapped<LegacySale> {
   const key = text(line.license_key);
   if (key === null) return { ok: false, reason: 'no license_key' };
@@ -72,7 +76,9 @@ export function mapLegacyPurchase(
   const given = text(line.source)?.toLowerCase() ?? null;
   const source =
     given ??
-    (license !== undefined && license.purchaseSource !== 'legacy' ? license.purchaseSource : 'legacy');
+    (license !== undefined && license.purchaseSource !== 'legacy' ? license.purchaseSource : null) ??
+    saleSource ??
+    'legacy';
   const purchase: PurchaseEvent['purchase'] = {
     source,
     saleId,

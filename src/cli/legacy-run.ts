@@ -42,6 +42,8 @@ class LegacyImport {
   readonly #ledger: Ledger;
   /** The licenses now in the data directory, by key index: purchase lines name them. */
   readonly #imported = new Map<string, License>();
+  /** The source the lines of a sale name, by key index and sale id: a line naming none takes it. */
+  readonly #saleSources = new Map<string, string>();
 
   constructor(data: DataDir, options: LegacyImportOptions) {
     this.#data = data;
@@ -53,19 +55,28 @@ class LegacyImport {
     const { audit } = this.#data.manager;
     const before = await audit.getPurchaseStats({ topProducts: 0 });
     const { licensesPath, purchasesPath } = this.#options;
-    if (licensesPath !== undefined) await this.#licenses(licensesPath, await this.#hints());
+    const hints = await this.#hints();
+    if (licensesPath !== undefined) await this.#licenses(licensesPath, hints);
     if (purchasesPath !== undefined) await this.#purchases(purchasesPath);
     const after = this.#options.dryRun ? null : await audit.getPurchaseStats({ topProducts: 0 });
     return this.#ledger.tally(before.revenue, after?.revenue ?? null);
   }
 
-  /** What the purchase lines say about each license key (a first pass over the purchases file). */
+  /**
+   * What the purchase lines say about each license key, and the source each sale's lines name (a
+   * first pass over the purchases file).
+   */
   async #hints(): Promise<Map<string, KeyHint>> {
     const hints = new Map<string, KeyHint>();
     const path = this.#options.purchasesPath;
     for await (const line of path === undefined ? [] : readLegacyPurchases(path)) {
       const hint = 'value' in line ? keyHint(line.value) : null;
-      if (hint !== null && !hints.has(hint[0])) hints.set(hint[0], hint[1]);
+      if (hint === null) continue;
+      const [key, { source, saleId }] = hint;
+      if (!hints.has(key)) hints.set(key, hint[1]);
+      const sale = `${key}\u0000${saleId}`;
+      if (source !== null && saleId !== null && !this.#saleSources.has(sale))
+        this.#saleSources.set(sale, source);
     }
     return hints;
   }
@@ -150,8 +161,10 @@ class LegacyImport {
         this.#ledger.skip(where, line.error);
         continue;
       }
-      const license = await this.#licenseNamed(String(line.value.license_key ?? ''));
-      const mapped = mapLegacyPurchase(line.value, license, this.#options);
+      const key = String(line.value.license_key ?? '');
+      const license = await this.#licenseNamed(key);
+      const saleSource = this.#saleSources.get(`${keyIndex(key)}\u0000${String(line.value.sale_id)}`);
+      const mapped = mapLegacyPurchase(line.value, license, this.#options, saleSource);
       if (!mapped.ok) {
         this.#ledger.skip(where, mapped.reason);
         continue;

@@ -306,6 +306,27 @@ describe('import-legacy', () => {
     expect(jsonOf<Tally>(again).books.JPY!.after).toEqual({ gross: 15, refunded: 0, net: 15 });
   });
 
+  it('a later line of a sale that names no source is the same sale, so a refund on it nets to zero', async () => {
+    const own = join(await temp.make('cli-import-sourceless-later-line'), 'data');
+    const purchases = join(own, '..', 'purchases.jsonl');
+    const line = (fields: object) =>
+      JSON.stringify({ license_key: 'ORPH-1', sale_id: 'Z1', price: '29.99', currency: 'usd', ...fields });
+    // The refund line comes first: the sale's source is known from the whole file.
+    writeFileSync(purchases, `${line({ is_refunded: true })}\n${line({ source: 'gumroad' })}\n`);
+    const run = await runCli(bin, ['import-legacy', '--purchases', purchases, '--json', '--data', own]);
+    const tally = jsonOf<Tally>(run);
+    expect(tally.purchases).toMatchObject({ imported: 1, duplicates: 1, events: { sale: 1, refund: 1 } });
+    expect(tally.books.USD!.after).toEqual({ gross: 2999, refunded: 2999, net: 0 });
+    const sources = await withStorage(own, async (manager) => {
+      const found = new Set<string>();
+      for await (const record of manager.audit.query({ kind: 'purchase' })) {
+        if (record.kind === 'purchase') found.add(record.event.purchase.source);
+      }
+      return [...found];
+    });
+    expect(sources).toEqual(['gumroad']);
+  });
+
   it('--dry-run skips what the import skips, and the reason names the field', async () => {
     const own = join(await temp.make('cli-import-long-field'), 'data');
     const licenses = join(own, '..', 'licenses.json');
