@@ -118,6 +118,7 @@ class LegacyImport {
     const { storage, manager } = this.#data;
     const outcome = await insertLegacyLicense(storage.licenses, license, this.#options.dryRun);
     if (typeof outcome === 'string') return this.#ledger.skip(where, outcome);
+    if (outcome.note !== undefined) this.#ledger.note(where, [outcome.note]);
     this.#ledger.license(outcome.created);
     this.#imported.set(keyIndex(license.key), outcome.license);
     if (!this.#options.dryRun) await recordLegacyLicense(manager.audit, outcome.license);

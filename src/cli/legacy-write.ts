@@ -25,8 +25,8 @@ import {
 } from './legacy-import.js';
 import { type LegacySale, legacyEventId } from './legacy-purchase.js';
 
-/** A license stored (`created`) or found stored already, or why it cannot be. */
-export type InsertOutcome = { license: License; created: boolean } | string;
+/** A license stored (`created`) or found stored already (with a note, if any), or why it cannot be. */
+export type InsertOutcome = { license: License; created: boolean; note?: string } | string;
 
 /** `source/purchaseId` of a license: the sale it belongs to. */
 export function saleName(license: License): string {
@@ -47,9 +47,14 @@ export async function insertLegacyLicense(
 ): Promise<InsertOutcome> {
   const stored = await store.get(license.key);
   if (stored !== null) {
-    return isOfSale(stored, license)
-      ? { license: stored, created: false }
-      : 'a license with this key already exists for another sale';
+    if (isOfSale(stored, license)) return { license: stored, created: false };
+    // An earlier run, which could not read the purchase line naming its sale, stored it under the
+    // sale of its key alone; a stored license's sale never changes.
+    if (stored.purchaseSource === 'legacy' && stored.purchaseId === stored.key) {
+      const note = `stored by an earlier import under sale "legacy ${stored.key}", before its sale ${saleName(license)} was known: store events of that sale will not find it (revoke or extend it by hand)`;
+      return { license: stored, created: false, note };
+    }
+    return 'a license with this key already exists for another sale';
   }
   const placed = await place(store, license, dryRun);
   if (placed !== null || isSecondLicense(license)) {

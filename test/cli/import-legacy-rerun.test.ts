@@ -26,6 +26,8 @@ const legacyLicense = (fields: Record<string, unknown> = {}) => legacyLicenseEnt
 
 interface Tally {
   skipped: { where: string; reason: string }[];
+  notes: { note: string; count: number; where: string[] }[];
+  licenses: Record<string, number>;
   purchases: Record<string, unknown>;
 }
 
@@ -125,5 +127,49 @@ describe('import-legacy run again', () => {
     expect(second.code, second.stderr).toBe(0);
     const { licenses: stored } = await contents(data);
     expect(stored.map((license) => license.key).sort()).toEqual(['K-A', 'K-B']);
+  });
+
+  it('a license without purchase_id stored before its sale was known is kept, with a note', async () => {
+    const root = await temp.make('import-rerun-late-sale');
+    const data = join(root, 'data');
+    const licenses = join(root, 'licenses.json');
+    const purchases = join(root, 'purchases.jsonl');
+    writeFileSync(licenses, JSON.stringify({ 'KEY-NOPID-1': legacyLicense({ purchase_id: null }) }));
+    const line = JSON.stringify({
+      license_key: 'KEY-NOPID-1',
+      source: 'gumroad',
+      sale_id: 'G-77',
+      price: '29.99',
+      currency: 'usd',
+    });
+    writeFileSync(purchases, `${line.slice(0, -1)},}\n`); // a trailing comma: not JSON
+    const args = [
+      'import-legacy',
+      '--licenses',
+      licenses,
+      '--purchases',
+      purchases,
+      '--json',
+      '--data',
+      data,
+    ];
+    expect(jsonOf<Tally>(await runCli(bin, args)).skipped).toHaveLength(1);
+    writeFileSync(purchases, `${line}\n`); // fixed, as the summary asks
+    const second = await runCli(bin, args);
+    expect(second.code, second.stderr).toBe(0);
+    const tally = jsonOf<Tally>(second);
+    expect(tally.licenses).toMatchObject({ imported: 0, alreadyThere: 1, skipped: 0 });
+    expect(tally.purchases).toMatchObject({ imported: 1 });
+    expect(tally.notes).toContainEqual(
+      expect.objectContaining({
+        note: expect.stringContaining('before its sale gumroad/G-77 was known'),
+        where: ['licenses.json "KEY-NOPID-1"'],
+      }),
+    );
+    const again = await runCli(bin, args);
+    expect(again.code, again.stderr).toBe(0);
+    const { licenses: stored, sales } = await contents(data);
+    expect(stored.map((license) => license.key)).toEqual(['KEY-NOPID-1']);
+    expect(sales.map((sale) => sale.licenseKey)).toEqual(['KEY-NOPID-1']);
   });
 });
