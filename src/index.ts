@@ -29,7 +29,8 @@ export { currencyExponent, formatMinorUnits, parseDecimalToMinorUnits } from './
 export {
   isLicenseKitError,
   LicenseKitError,
-  LicenseKitErrorCode,
+  type LicenseKitErrorCode,
+  type LicenseKitErrorCodes,
   type LicenseKitErrorOptions,
   NormalizationError,
   StorageError,

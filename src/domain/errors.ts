@@ -1,51 +1,52 @@
 /**
- * Every error code licensekit throws. Callers branch on `error.code`, never on message text.
- * Expected outcomes (an expired or unknown key) are validation results, not errors.
+ * Every error code licensekit throws, each with what it means (a type only: codes are plain
+ * strings). Callers branch on `error.code`, never on message text. Expected outcomes (an expired or
+ * unknown key) are validation results, not errors.
  */
-export const LicenseKitErrorCode = {
+export interface LicenseKitErrorCodes {
   /** Input failed validation at a boundary (a License, Purchase or audit record). */
-  INVALID_INPUT: 'INVALID_INPUT',
+  INVALID_INPUT: true;
   /** An admin action named a license key that does not exist. */
-  LICENSE_NOT_FOUND: 'LICENSE_NOT_FOUND',
+  LICENSE_NOT_FOUND: true;
   /** A storage object lacks methods the port requires. */
-  STORAGE_MISSING_METHODS: 'STORAGE_MISSING_METHODS',
+  STORAGE_MISSING_METHODS: true;
   /** A data file does not parse or does not match its schema; it was left untouched. */
-  STORAGE_CORRUPT: 'STORAGE_CORRUPT',
+  STORAGE_CORRUPT: true;
   /** A data file was written by a newer licensekit (unknown format version). */
-  STORAGE_UNSUPPORTED_VERSION: 'STORAGE_UNSUPPORTED_VERSION',
+  STORAGE_UNSUPPORTED_VERSION: true;
   /**
    * A read or write failed (disk full, permissions, fsync error). The write was rolled back, except
    * when only making it durable failed (the directory fsync, or a rollback that failed too): then the
    * data may be present. Retrying is safe either way, since inserts and appends are idempotent.
    */
-  STORAGE_IO: 'STORAGE_IO',
+  STORAGE_IO: true;
   /** The store's cross-process lock could not be taken within the timeout. */
-  STORAGE_LOCK_TIMEOUT: 'STORAGE_LOCK_TIMEOUT',
+  STORAGE_LOCK_TIMEOUT: true;
   /** The store was used after `close()`. */
-  STORAGE_CLOSED: 'STORAGE_CLOSED',
+  STORAGE_CLOSED: true;
   /** A record is larger than the store accepts; nothing was written. */
-  RECORD_TOO_LARGE: 'RECORD_TOO_LARGE',
+  RECORD_TOO_LARGE: true;
   /** The license email could not be sent; the license is stored (see `MailDeliveryError.license`). */
-  MAIL_FAILED: 'MAIL_FAILED',
+  MAIL_FAILED: true;
   /** A webhook's signature, token or seller is missing or wrong (HTTP 401). */
-  WEBHOOK_UNAUTHORIZED: 'WEBHOOK_UNAUTHORIZED',
+  WEBHOOK_UNAUTHORIZED: true;
   /** A webhook's timestamp is outside the tolerance (replay or clock skew; HTTP 401). */
-  WEBHOOK_TIMESTAMP_OUT_OF_RANGE: 'WEBHOOK_TIMESTAMP_OUT_OF_RANGE',
+  WEBHOOK_TIMESTAMP_OUT_OF_RANGE: true;
   /**
    * A webhook could not be checked because what verifies it failed, e.g. PayPal's certificate could
    * not be fetched (HTTP 503, so the store retries). Not a verdict on the signature.
    */
-  WEBHOOK_VERIFIER_UNAVAILABLE: 'WEBHOOK_VERIFIER_UNAVAILABLE',
+  WEBHOOK_VERIFIER_UNAVAILABLE: true;
   /** A store's payload does not have the fields a purchase event needs (HTTP 400). */
-  NORMALIZATION_FAILED: 'NORMALIZATION_FAILED',
+  NORMALIZATION_FAILED: true;
   /** A webhook body is larger than 1 MiB (HTTP 413). */
-  WEBHOOK_PAYLOAD_TOO_LARGE: 'WEBHOOK_PAYLOAD_TOO_LARGE',
+  WEBHOOK_PAYLOAD_TOO_LARGE: true;
   /** A webhook's content type is not the one its store sends (HTTP 415). */
-  WEBHOOK_UNSUPPORTED_MEDIA_TYPE: 'WEBHOOK_UNSUPPORTED_MEDIA_TYPE',
-} as const;
+  WEBHOOK_UNSUPPORTED_MEDIA_TYPE: true;
+}
 
-/** Union of all error code strings. */
-export type LicenseKitErrorCode = (typeof LicenseKitErrorCode)[keyof typeof LicenseKitErrorCode];
+/** Union of all error code strings (see {@link LicenseKitErrorCodes} for what each means). */
+export type LicenseKitErrorCode = keyof LicenseKitErrorCodes;
 
 /** One problem found while validating input: where (a property path) and what. */
 export interface ValidationIssue {

@@ -321,7 +321,7 @@ export class PurchaseEventHandler {
       let current: License | null = null;
       if (subscriptionId === null) return current;
       for await (const license of licenses.list({ purchaseSource: source, subscriptionId })) {
-        if (current === null || runsLonger(license, current)) current = license;
+        if (current === null || endOf(license) >= endOf(current)) current = license;
       }
       return current;
     };
@@ -341,9 +341,9 @@ export class PurchaseEventHandler {
   }
 }
 
-/** Whether `a` runs at least as long as `b` (a license without an expiry runs longest). */
-function runsLonger(a: License, b: License): boolean {
-  return a.expiresAt === null || (b.expiresAt !== null && Date.parse(a.expiresAt) >= Date.parse(b.expiresAt));
+/** When `license` expires, in ms; a license without an expiry runs longest. */
+function endOf(license: License): number {
+  return license.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(license.expiresAt);
 }
 
 /** Whether `license` lacks what only its sale can give: a product or an email. */

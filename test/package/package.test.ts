@@ -193,7 +193,6 @@ describe('Node consumers', () => {
         LicenseKitError: 'function',
         isLicenseKitError: 'function',
         parseLicense: 'function',
-        LicenseKitErrorCode: 'object',
         fileStorage: 'function',
         jsonFileLicenseStore: 'function',
         jsonlLicenseStore: 'function',
