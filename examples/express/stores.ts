@@ -16,8 +16,9 @@ export function storesFromEnv(
 ): Record<string, WebhookProvider> {
   const stores: Record<string, WebhookProvider> = {};
   if (env.GUMROAD_TOKEN || env.GUMROAD_SELLER_ID) {
+    // The token is what authenticates a ping: a seller id alone is refused at startup.
     stores.gumroad = gumroad({
-      token: env.GUMROAD_TOKEN || undefined,
+      token: env.GUMROAD_TOKEN ?? '',
       sellerId: env.GUMROAD_SELLER_ID || undefined,
     });
   }

@@ -316,11 +316,21 @@ async function paypalStore(answer: (url: string, credentials: PayPalCredentials)
 describe('examples/express storesFromEnv', () => {
   it('configures a store per secret set, and no others', async () => {
     const { storesFromEnv } = await examples();
-    expect(Object.keys(storesFromEnv({ STRIPE_WEBHOOK_SECRET: 'whsec_x', GUMROAD_SELLER_ID: 's' }))).toEqual([
+    expect(Object.keys(storesFromEnv({ STRIPE_WEBHOOK_SECRET: 'whsec_x', GUMROAD_TOKEN: 't' }))).toEqual([
       'gumroad',
       'stripe',
     ]);
     expect(storesFromEnv({})).toEqual({});
+  });
+
+  it('refuses a Gumroad seller id without the token at startup: a seller id is public', async () => {
+    const { storesFromEnv } = await examples();
+    expect(() => storesFromEnv({ GUMROAD_SELLER_ID: 'seller-abc' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
+    expect(Object.keys(storesFromEnv({ GUMROAD_TOKEN: 't', GUMROAD_SELLER_ID: 'seller-abc' }))).toEqual([
+      'gumroad',
+    ]);
   });
 
   it('looks Paddle buyers up with PADDLE_API_KEY', async () => {

@@ -80,7 +80,11 @@ function appFor(env: Env): App {
 function storesFor(env: Env): Record<string, WebhookProvider> {
   const stores: Record<string, WebhookProvider> = {};
   if (env.GUMROAD_TOKEN || env.GUMROAD_SELLER_ID) {
-    stores.gumroad = gumroad({ token: env.GUMROAD_TOKEN, sellerId: env.GUMROAD_SELLER_ID });
+    // The token is what authenticates a ping: a seller id alone is refused (INVALID_INPUT).
+    stores.gumroad = gumroad({
+      token: env.GUMROAD_TOKEN ?? '',
+      sellerId: env.GUMROAD_SELLER_ID || undefined,
+    });
   }
   if (env.STRIPE_WEBHOOK_SECRET) {
     stores.stripe = stripe({ signingSecret: env.STRIPE_WEBHOOK_SECRET, productId: env.STRIPE_PRODUCT_ID });

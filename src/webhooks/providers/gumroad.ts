@@ -5,26 +5,18 @@ import { timingSafeEqual, toBytes } from '../_crypto.js';
 import type { WebhookProvider } from '../provider.js';
 
 /**
- * Options of {@link gumroad}. Gumroad signs nothing, so at least one of these is required:
- * - `token`: a secret you append to the ping URL you give Gumroad
- *   (`https://you.example/webhooks/gumroad?token=…`); every request's `?token=` must match. This is
- *   the one that authenticates: use a long random value (e.g. 32 random bytes as hex).
- * - `sellerId`: the `seller_id` (or ids) your pings must carry. Seller ids are not secrets, so on
- *   its own this only keeps other sellers' pings out. Subscription pings (`cancellation`,
- *   `subscription_ended`, …) carry no `seller_id`: they are accepted only when a `token` is
- *   configured and matched, so configure a `token` to receive them.
+ * Options of {@link gumroad}. Gumroad signs nothing, so the URL token is what authenticates a ping:
+ * - `token` (required): a secret you append to the ping URL you give Gumroad
+ *   (`https://you.example/webhooks/gumroad?token=…`); every request's `?token=` must match. Use a
+ *   long random value (e.g. 32 random bytes as hex).
+ * - `sellerId` (optional): the `seller_id` (or ids) a ping that names a seller must carry, to keep
+ *   other sellers' pings out. Seller ids are not secrets, so they are no substitute for the token.
+ *   Subscription pings (`cancellation`, `subscription_ended`, …) name no seller: the token admits them.
  */
 export interface GumroadProviderOptions {
-  token?: string;
+  token: string;
   sellerId?: string | readonly string[];
 }
-
-/** The events of Gumroad's subscription pings, which carry no `seller_id` to check. */
-const subscriptionTypes: ReadonlySet<PurchaseEvent['type']> = new Set([
-  'cancellation',
-  'subscription_ended',
-  'subscription_restarted',
-]);
 
 const unauthorized = () =>
   new WebhookVerificationError('WEBHOOK_UNAUTHORIZED', 'the Gumroad ping could not be authenticated');
@@ -36,43 +28,32 @@ const unauthorized = () =>
  *
  * Gumroad posts `application/x-www-form-urlencoded`, except to hosts it sends JSON (Zapier); both are
  * accepted. A JSON body is flattened to the same string fields (`{"variants":{"Tier":"Pro"}}` →
- * `variants[Tier]=Pro`, `true` → `'true'`, `null` → `''`). Configuring neither option is
+ * `variants[Tier]=Pro`, `true` → `'true'`, `null` → `''`). A missing or empty `token` is
  * `INVALID_INPUT` at construction.
  */
 export function gumroad(options: GumroadProviderOptions): WebhookProvider {
   const token = options.token;
   const sellers = options.sellerId === undefined ? [] : [options.sellerId].flat();
-  if (token !== undefined && (typeof token !== 'string' || token === '')) {
-    throw new LicenseKitError('INVALID_INPUT', 'gumroad(): token must be a non-empty string');
+  if (typeof token !== 'string' || token === '') {
+    throw new LicenseKitError(
+      'INVALID_INPUT',
+      'gumroad() needs a token (a non-empty string): Gumroad signs nothing, and a seller id is no secret',
+    );
   }
   if (sellers.some((seller) => typeof seller !== 'string' || seller === '')) {
     throw new LicenseKitError('INVALID_INPUT', 'gumroad(): sellerId must be non-empty strings');
-  }
-  if (token === undefined && sellers.length === 0) {
-    throw new LicenseKitError(
-      'INVALID_INPUT',
-      'gumroad() needs a token, a sellerId, or both: Gumroad signs nothing',
-    );
   }
 
   return {
     id: 'gumroad',
     accepts: ['application/x-www-form-urlencoded', 'application/json'],
     async parse(request: Request): Promise<PurchaseEvent | null> {
-      if (token !== undefined) {
-        const given = new URL(request.url).searchParams.get('token') ?? '';
-        if (!timingSafeEqual(await sha256Hex(given), await sha256Hex(token))) throw unauthorized();
-      }
+      const given = new URL(request.url).searchParams.get('token') ?? '';
+      if (!timingSafeEqual(await sha256Hex(given), await sha256Hex(token))) throw unauthorized();
       const fields = await readFields(request);
-      if (sellers.length > 0) {
-        const seller = fields.seller_id;
-        const allowed = seller === undefined ? token !== undefined : sellers.includes(seller);
-        if (!allowed) throw unauthorized();
-      }
-      const event = normalizeGumroadPing(fields);
-      // Without a token, nothing vouches for a subscription ping: a seller id added to it proves nothing.
-      if (token === undefined && event !== null && subscriptionTypes.has(event.type)) throw unauthorized();
-      return event;
+      const seller = fields.seller_id;
+      if (seller !== undefined && sellers.length > 0 && !sellers.includes(seller)) throw unauthorized();
+      return normalizeGumroadPing(fields);
     },
   };
 }
