@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { consoleMailer, LicenseManager } from 'licensekit';
 import { fileStorage } from 'licensekit/node';
 import { createApp } from './app.js';
+import { trustProxyFrom, wholeNumber } from './env.js';
 import { smtpMailer } from './smtp-mailer.js';
 import { storesFromEnv } from './stores.js';
 
@@ -17,18 +18,13 @@ const required = (name: string): string => {
   if (!value) throw new Error(`${name} must be set`);
   return value;
 };
-const positive = (name: string, fallback: number) => {
-  const value = Number(env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number`);
-  return value;
-};
 
 const manager = new LicenseManager({
   storage: fileStorage({ dir: env.DATA_DIR ?? './data' }),
   mailer: env.SMTP_HOST
     ? smtpMailer({
         host: env.SMTP_HOST,
-        port: positive('SMTP_PORT', 465),
+        port: wholeNumber(env, 'SMTP_PORT', 465, 1),
         user: env.SMTP_USER,
         pass: env.SMTP_PASS,
         from: env.SMTP_FROM || required('SMTP_USER'),
@@ -46,17 +42,15 @@ const app = createApp({
   manager,
   stores,
   adminToken: env.ADMIN_TOKEN,
-  rateLimit: { burst: positive('RATE_LIMIT_BURST', 10), perMinute: positive('RATE_LIMIT_PER_MINUTE', 30) },
-  trustProxy:
-    env.TRUST_PROXY === undefined
-      ? false
-      : /^\d+$/.test(env.TRUST_PROXY)
-        ? Number(env.TRUST_PROXY)
-        : env.TRUST_PROXY,
+  rateLimit: {
+    burst: wholeNumber(env, 'RATE_LIMIT_BURST', 10, 1),
+    perMinute: wholeNumber(env, 'RATE_LIMIT_PER_MINUTE', 30, 1),
+  },
+  trustProxy: trustProxyFrom(env.TRUST_PROXY),
 });
 
 const host = env.HOST ?? '0.0.0.0';
-const server = app.listen(positive('PORT', 3000), host, (error?: Error) => {
+const server = app.listen(wholeNumber(env, 'PORT', 3000), host, (error?: Error) => {
   if (error) throw error;
   const { port } = server.address() as AddressInfo;
   const names = Object.keys(stores);

@@ -39,6 +39,7 @@ const burst = 30;
 // The examples import `licensekit` (dist/) by name: build first, then import them.
 beforeAll(ensureBuilt, 200_000);
 const examples = async () => ({
+  ...(await import('../../examples/express/env.js')),
   ...(await import('../../examples/express/smtp-mailer.js')),
   ...(await import('../../examples/express/stores.js')),
 });
@@ -312,6 +313,33 @@ async function paypalStore(answer: (url: string, credentials: PayPalCredentials)
   }) as typeof fetch;
   return { paypal: storesFromEnv({ PAYPAL_WEBHOOK_ID: 'WH-1' }, fakeFetch).paypal!, credentials, fetched };
 }
+
+describe('examples/express settings from the environment', () => {
+  it('reads TRUST_PROXY as Express takes it, with true, false and empty meaning what they say', async () => {
+    const { trustProxyFrom } = await examples();
+    expect([undefined, '', ' ', 'false', 'true', '1', 'loopback'].map(trustProxyFrom)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      true,
+      1,
+      'loopback',
+    ]);
+  });
+
+  it('refuses a rate limit of 0 or a number that is not whole, and takes the default when empty', async () => {
+    const { wholeNumber } = await examples();
+    expect(wholeNumber({}, 'RATE_LIMIT_PER_MINUTE', 30, 1)).toBe(30);
+    expect(wholeNumber({ RATE_LIMIT_PER_MINUTE: '' }, 'RATE_LIMIT_PER_MINUTE', 30, 1)).toBe(30);
+    expect(wholeNumber({ RATE_LIMIT_PER_MINUTE: '12' }, 'RATE_LIMIT_PER_MINUTE', 30, 1)).toBe(12);
+    for (const bad of ['0', '-1', '1.5', 'ten']) {
+      expect(() => wholeNumber({ RATE_LIMIT_PER_MINUTE: bad }, 'RATE_LIMIT_PER_MINUTE', 30, 1)).toThrow(
+        'RATE_LIMIT_PER_MINUTE must be a whole number of at least 1',
+      );
+    }
+  });
+});
 
 describe('examples/express storesFromEnv', () => {
   it('configures a store per secret set, and no others', async () => {

@@ -213,6 +213,20 @@ describe('the Worker routes, in workerd on D1', () => {
     ]);
   });
 
+  it('gives a Pro tier the plan the Express example gives it: a year on 3 devices', async () => {
+    const order = lemonSqueezyOrderCreatedEvent({
+      email: 'pro@example.com',
+      productId: 8,
+      variantName: 'Pro',
+    });
+    const created = await send(
+      await lemonSqueezyWebhookRequest(order, secrets.LEMONSQUEEZY_SECRET, { url: webhook('lemonsqueezy') }),
+    );
+    const key = created.body.licenseKey as string;
+    const { body } = await api('/api/v1/licenses/validate', { key, hardwareId: 'pc-1' });
+    expect(body).toMatchObject({ valid: true, license: { maxDevices: 3, expiresAt: expect.any(String) } });
+  });
+
   it('answers 503 when the mail API fails, and the store retry sends the email', async () => {
     const event = stripeCheckoutCompletedEvent({ email: 'retry@example.com', productId: 'app' });
     const request = () =>
@@ -332,6 +346,6 @@ describe('the Worker routes, in workerd on D1', () => {
     expect((await stats()).status).toBe(401);
     expect((await stats('Bearer wrong')).status).toBe(401);
     const ok = await stats(`Bearer ${secrets.ADMIN_TOKEN}`);
-    expect(ok).toMatchObject({ status: 200, body: { totalPurchases: 5, totalRefunds: 0 } });
+    expect(ok).toMatchObject({ status: 200, body: { totalPurchases: 6, totalRefunds: 0 } });
   });
 });

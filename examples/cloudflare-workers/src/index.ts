@@ -65,7 +65,16 @@ const apps = new WeakMap<Env, App>();
 function appFor(env: Env): App {
   let app = apps.get(env);
   if (app === undefined) {
-    const manager = new LicenseManager({ storage: d1Storage(env.DB), mailer: mailerFor(env) });
+    const manager = new LicenseManager({
+      storage: d1Storage(env.DB),
+      mailer: mailerFor(env),
+      // Your products' terms, as in the Express example: a Pro tier is a yearly plan on 3 devices,
+      // anything else perpetual on 1.
+      plans: (purchase) =>
+        purchase.tier === 'Pro'
+          ? { durationDays: 365, maxDevices: 3, graceDays: 7 }
+          : { durationDays: null, maxDevices: 1 },
+    });
     const stores = Object.entries(storesFor(env));
     const webhooks = new Map(
       stores.map(([id, provider]) => [id, createWebhookHandler({ provider, manager })]),
