@@ -20,6 +20,8 @@ export interface ChildExit {
 export interface SpawnChildOptions {
   /** Run through `bash -c` with this prefix before `exec node ...`, e.g. `ulimit -f 64;`. */
   shellPrefix?: string;
+  /** Run node through this command, e.g. `['unshare', '--pid', '--fork', '--mount-proc']`. */
+  launcher?: readonly string[];
 }
 
 /**
@@ -37,12 +39,13 @@ export class Child {
 
   constructor(script: string, args: readonly string[], options: SpawnChildOptions = {}) {
     const nodeArgs = ['--import', 'tsx', childScript(script), ...args];
+    const [command, ...args0] = [...(options.launcher ?? []), process.execPath, ...nodeArgs];
     this.process = options.shellPrefix
-      ? spawn('bash', ['-c', `${options.shellPrefix} exec "$0" "$@"`, process.execPath, ...nodeArgs], {
+      ? spawn('bash', ['-c', `${options.shellPrefix} exec "$0" "$@"`, command!, ...args0], {
           cwd: repoRoot,
           stdio: ['pipe', 'pipe', 'pipe'],
         })
-      : spawn(process.execPath, nodeArgs, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+      : spawn(command!, args0, { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
     this.process.stdout!.setEncoding('utf8').on('data', (chunk: string) => this.#onStdout(chunk));
     this.process.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       this.#stderr += chunk;

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type FileIO, nodeFileIO } from '../../src/adapters/node/file-io.js';
 import { FileLock } from '../../src/adapters/node/file-lock.js';
 import { abandonedBreakMs, removeIfHolds } from '../../src/adapters/node/lock-takeover.js';
+import { isOrphanScratch, pidSpace } from '../../src/adapters/node/lock-token.js';
 import { spawnChild } from '../helpers/child.js';
 import { TempDirs } from '../helpers/temp-dir.js';
 
@@ -58,6 +59,43 @@ function beforeBreakRemoval(strike: (breaker: string) => Promise<void>): FileIO 
     },
   };
 }
+
+describe('a lock of a process in another PID namespace (a container sharing the volume)', () => {
+  const otherSpace = (token: string) => JSON.stringify({ ...JSON.parse(token), space: '1' });
+
+  it.skipIf(pidSpace === '')('is never taken for a dead one: its pid means nothing here', async () => {
+    const dir = await dirs.make('lock-other-space');
+    const lockPath = join(dir, '.lock');
+    const foreign = otherSpace(deadToken());
+    await writeFile(lockPath, foreign);
+    const outcome = await FileLock.for(lockPath, { timeoutMs: 300 })
+      .run(async () => 'held')
+      .catch((error: { code?: string; message: string }) => [error.code, error.message]);
+    const { pid } = JSON.parse(foreign) as { pid: number };
+    expect({ outcome, left: await readFile(lockPath, 'utf8') }).toEqual({
+      // The message names the holder, so whoever removes the lock by hand knows whose it is.
+      outcome: [
+        'STORAGE_LOCK_TIMEOUT',
+        expect.stringContaining(`(held by pid ${pid} on ${hostname()}, PID namespace 1)`),
+      ],
+      left: foreign,
+    });
+    // Of this namespace (or naming none, as tokens of earlier versions), the same dead owner's lock is taken over.
+    await writeFile(lockPath, deadToken());
+    expect(await FileLock.for(lockPath, { timeoutMs: 2000 }).run(async () => 'held')).toBe('held');
+  });
+
+  it.skipIf(pidSpace === '')(
+    "leaves its scratch files alone, and sweeps a dead process's of this namespace",
+    () => {
+      const dead = JSON.parse(deadToken()).pid as number;
+      expect(isOrphanScratch(`${dead}-1.0123456789abcdef.tmp`)).toBe(false);
+      expect(isOrphanScratch(`${dead}-${pidSpace}.0123456789abcdef.tmp`)).toBe(true);
+      expect(isOrphanScratch(`${dead}.0123456789abcdef.tmp`)).toBe(true);
+      expect(isOrphanScratch(`${process.pid}-${pidSpace}.0123456789abcdef.tmp`)).toBe(false);
+    },
+  );
+});
 
 describe('a stale lock seen by two takers', () => {
   // Before: both renamed the stale file aside; one then took the other's fresh lock for the stale one,

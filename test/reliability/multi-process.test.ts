@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Child, expectCleanExit, spawnChild } from '../helpers/child.js';
@@ -105,4 +106,48 @@ describe.each(layouts)('%s shared by 4 processes', (layout) => {
       await closeStorage(storage);
     }
   }, 60_000);
+});
+
+// Containers that share a volume run under one hostname, each in a PID namespace of its own: they
+// cannot see each other's pids, and each may be pid 1. None may take the other's live lock for a
+// dead one's (or for its own leftover).
+
+const ownPidNamespace = ['unshare', '--pid', '--fork', '--mount-proc'];
+const namespaceError = (() => {
+  const probe = spawnSync(ownPidNamespace[0]!, [...ownPidNamespace.slice(1), 'true'], { encoding: 'utf8' });
+  return probe.status === 0
+    ? null
+    : `cannot start a PID namespace here (${probe.error?.message ?? probe.stderr.trim()})`;
+})();
+
+describe('fileStorage shared by processes in separate PID namespaces', () => {
+  it.skipIf(namespaceError !== null)(
+    `3 × 150 inserts and appends, each writer pid 1 of its own namespace: every one stored once${namespaceError ? ` [skipped: ${namespaceError}]` : ''}`,
+    async () => {
+      const dir = await dirs.make('pid-namespaces');
+      const writers = 3;
+      const perChild = 150;
+      const children = Array.from({ length: writers }, (_, id) =>
+        spawnChild('concurrent-writer.ts', ['distinct', 'fileStorage', dir, String(id), String(perChild)], {
+          launcher: ownPidNamespace,
+        }),
+      );
+      await Promise.all(children.map((child) => child.waitForLine((line) => line === 'READY')));
+      for (const child of children) child.send('GO');
+      await Promise.all(children.map(expectCleanExit));
+      for (const child of children) {
+        expect(output(child, 'DONE')).toEqual({ created: perChild, appended: perChild });
+      }
+      const storage = openLayout('fileStorage', dir);
+      try {
+        const licenses = await collect(storage.licenses.list());
+        expect(new Set(licenses.map((license) => license.purchaseId)).size).toBe(writers * perChild);
+        expect(licenses).toHaveLength(writers * perChild);
+        expect(await collect(storage.purchases.scan({ kind: 'purchase' }))).toHaveLength(writers * perChild);
+      } finally {
+        await closeStorage(storage);
+      }
+    },
+    60_000,
+  );
 });

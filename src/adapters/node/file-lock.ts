@@ -6,7 +6,16 @@ import { StorageError } from '../../domain/errors.js';
 import { SerialQueue } from '../_serial-queue.js';
 import { errnoCode, type FileIO, nodeFileIO, unlinkQuietly } from './file-io.js';
 import { removeIfHolds, takeOverStale } from './lock-takeover.js';
-import { heldTokens, isAlive, isStale, newToken, readToken, scratchFile, writeToken } from './lock-token.js';
+import {
+  describeOwner,
+  heldTokens,
+  isOrphanScratch,
+  isStale,
+  newToken,
+  readToken,
+  scratchFile,
+  writeToken,
+} from './lock-token.js';
 import type { StorePath } from './store-path.js';
 
 /** Checks, just before a write commits, that this process still holds the lock (fencing). */
@@ -141,7 +150,11 @@ export class FileLock {
           continue;
         }
         if (Date.now() > deadline) {
-          throw new StorageError('STORAGE_LOCK_TIMEOUT', `timed out waiting for the lock ${this.#path}`);
+          const holder = held === null ? '' : ` (held by ${describeOwner(held)})`;
+          throw new StorageError(
+            'STORAGE_LOCK_TIMEOUT',
+            `timed out waiting for the lock ${this.#path}${holder}`,
+          );
         }
         await sleep(Math.min(25, 1 + attempt) * (0.5 + cryptoFraction()));
       }
@@ -185,9 +198,9 @@ export class FileLock {
     const prefix = `${basename(this.#path)}.`;
     const dir = dirname(this.#path);
     for (const name of await this.#io.readdir(dir).catch(() => [])) {
-      const match =
-        name.startsWith(prefix) && /^(\d+)\.[0-9a-f]+\.(tmp|stale)$/.exec(name.slice(prefix.length));
-      if (match && !isAlive(Number(match[1]))) await unlinkQuietly(this.#io, join(dir, name));
+      if (name.startsWith(prefix) && isOrphanScratch(name.slice(prefix.length))) {
+        await unlinkQuietly(this.#io, join(dir, name));
+      }
     }
   }
 }
