@@ -324,6 +324,38 @@ describe('a corrupt licenses.json', () => {
     });
   }
 
+  it.each([
+    [
+      'a syntax error on a license line',
+      (text: string, keys: string[]) => text.replace(`"key":"${keys[1]}"`, `"key":${keys[1]}`),
+      () => 'is not valid JSON at line 3 (',
+    ],
+    [
+      'a file cut off mid-string',
+      (text: string, keys: string[]) => text.slice(0, text.indexOf(keys[2]!) + 3),
+      () => 'is not valid JSON at line 4 (',
+    ],
+    [
+      'a bad value in the store layout',
+      (text: string) => text.replace(/"maxDevices":\d+/, '"maxDevices":-1'),
+      () => 'license #1 (line 2) is invalid',
+    ],
+    [
+      'a bad value in a pretty-printed file (no line per license: its key says which)',
+      (text: string) =>
+        `${JSON.stringify(JSON.parse(text.replace(/"maxDevices":\d+/, '"maxDevices":-1')), null, 2)}\n`,
+      (keys: string[]) => `license #1 (key "${keys[0]}") is invalid`,
+    ],
+  ])('%s: STORAGE_CORRUPT says where', async (_, corrupt, where) => {
+    const dir = await dirs.make('corrupt-where');
+    const { text, licenses } = await validDocument();
+    const keys = licenses.map((license) => license.key);
+    await writeFile(join(dir, 'licenses.json'), corrupt(text, keys));
+    const storage = fileStorage({ dir });
+    expect(await rejection(() => storage.licenses.get('any'), 'STORAGE_CORRUPT')).toContain(where(keys));
+    await closeStorage(storage);
+  });
+
   it('a licenses.json refused while open, then put back as it was, is read again before the next write', async () => {
     const dir = await dirs.make('json-restored');
     const path = join(dir, 'licenses.json');

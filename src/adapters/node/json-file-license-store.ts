@@ -213,8 +213,10 @@ class JsonLicenseFile implements LicenseFile {
       const result = licenseSchema.safeParse(value);
       if (result.success) return result.data;
       const issue = result.error.issues[0];
+      // Laid out as the store writes it, license i is on line i + 2; otherwise its key tells which.
+      const where = fileLines !== null ? `line ${i + 2}` : `key ${JSON.stringify(keyOf(value))}`;
       throw this.#corrupt(
-        `license #${i + 1} (line ${i + 2}) is invalid: ${issue?.path.join('.')} ${issue?.message}`,
+        `license #${i + 1} (${where}) is invalid: ${issue?.path.join('.')} ${issue?.message}`,
       );
     });
     // The file's bytes are written again only for licenses held as the file has them, and only from
@@ -230,8 +232,10 @@ class JsonLicenseFile implements LicenseFile {
     try {
       document = JSON.parse(text);
     } catch (error) {
+      const line = syntaxErrorLine(text, (error as Error).message);
+      const at = line === null ? '' : ` at line ${line}`;
       throw this.#corrupt(
-        `is not valid JSON (${(error as Error).message}${text.length === 0 ? ', empty file' : ''})`,
+        `is not valid JSON${at} (${(error as Error).message}${text.length === 0 ? ', empty file' : ''})`,
       );
     }
     if (document === null || typeof document !== 'object' || document.format !== format) {
@@ -252,6 +256,33 @@ class JsonLicenseFile implements LicenseFile {
   #corrupt(detail: string): StorageError {
     return new StorageError('STORAGE_CORRUPT', `${this.store.given} ${detail}; the file was left untouched`);
   }
+}
+
+/** The `key` of a license value that has a string one, for naming it; `null` otherwise. */
+function keyOf(value: unknown): string | null {
+  const key = typeof value === 'object' && value !== null ? (value as { key?: unknown }).key : undefined;
+  return typeof key === 'string' ? key : null;
+}
+
+/**
+ * The line (from 1) of the JSON syntax error `message` reports in `text`: from its position when it
+ * gives one, else the first line that is not JSON on its own (without its trailing `,`), between
+ * the head and the footer of the store's layout. `null` when neither says.
+ */
+function syntaxErrorLine(text: string, message: string): number | null {
+  const position = /at position (\d+)/.exec(message);
+  if (position !== null) return text.slice(0, Number(position[1])).split('\n').length;
+  const lines = text.split('\n');
+  // Only a file laid out as the store writes it has one value a line.
+  if (!lines[0]!.startsWith(headText) || !lines[0]!.endsWith('"licenses":[')) return null;
+  for (let i = 1; i < lines.length - 2; i++) {
+    try {
+      JSON.parse(lines[i]!.replace(/,$/, ''));
+    } catch {
+      return i + 1;
+    }
+  }
+  return null;
 }
 
 /**
