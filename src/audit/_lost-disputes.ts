@@ -6,7 +6,8 @@ import type { PurchaseEvent } from '../domain/purchase.js';
  * log in order through {@link settle}; memory grows with the sales that lost a dispute only.
  */
 export class LostDisputes {
-  readonly #owed = new Map<string, number>();
+  /** What each sale (and currency) lost and has not got back, and the product that loss was booked under. */
+  readonly #owed = new Map<string, { amount: number; productId: string }>();
 
   /**
    * Takes the next event of the log: a `dispute_lost` adds what it took to its sale; a
@@ -16,20 +17,32 @@ export class LostDisputes {
     const { type } = event;
     if (type !== 'dispute_lost' && type !== 'dispute_won') return 0; // most events, at no cost
     const key = `${saleOf(event)}\u0000${event.purchase.currency}`;
-    const owed = this.#owed.get(key) ?? 0;
+    const owed = this.#owed.get(key);
     if (type === 'dispute_lost') {
-      this.#owed.set(key, owed + event.purchase.amount);
+      const amount = (owed?.amount ?? 0) + event.purchase.amount;
+      this.#owed.set(key, { amount, productId: event.purchase.productId });
       return 0;
     }
-    if (owed === 0) return 0;
-    const back = Math.min(owed, event.purchase.amount);
-    this.#owed.set(key, owed - back);
+    if (owed === undefined || owed.amount === 0) return 0;
+    const back = Math.min(owed.amount, event.purchase.amount);
+    owed.amount -= back;
     return back;
+  }
+
+  /**
+   * The product the loss of `event`'s sale was booked under: what a give-back settled for it gives
+   * back to (a loss that came before its sale is under `'unknown'`, its give-back under the product).
+   */
+  lostUnder(event: PurchaseEvent): string {
+    return (
+      this.#owed.get(`${saleOf(event)}\u0000${event.purchase.currency}`)?.productId ??
+      event.purchase.productId
+    );
   }
 
   /** Whether `event`'s sale lost a dispute that was not reversed (so far in the log). */
   stands(event: PurchaseEvent): boolean {
-    return (this.#owed.get(`${saleOf(event)}\u0000${event.purchase.currency}`) ?? 0) > 0;
+    return (this.#owed.get(`${saleOf(event)}\u0000${event.purchase.currency}`)?.amount ?? 0) > 0;
   }
 }
 

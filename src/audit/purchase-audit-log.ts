@@ -128,7 +128,8 @@ export class PurchaseAuditLog {
   getPurchaseStats(filter: PurchaseStatsFilter = {}): Promise<PurchaseStats> {
     const scan: AuditFilter = { kind: 'purchase' };
     if (filter.source !== undefined) scan.source = filter.source;
-    if (filter.productId !== undefined) scan.productId = filter.productId;
+    // Not narrowed by product: a lost dispute booked under another product (before its sale was
+    // known) decides what its reversal gives back.
     return computePurchaseStats(this.#storage.purchases.scan(scan), filter);
   }
 

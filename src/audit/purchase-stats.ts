@@ -138,12 +138,12 @@ export async function computePurchaseStats(
   if (!Number.isInteger(top) || top < 0) {
     throw new LicenseKitError('INVALID_INPUT', 'topProducts must be a non-negative integer');
   }
-  const matches = (event: PurchaseEvent, at: number): boolean =>
+  const matches = (event: PurchaseEvent, at: number, productId: string): boolean =>
     at >= since &&
     at <= until &&
     (filter.includeTest === true || !event.purchase.isTest) &&
     (filter.source === undefined || event.purchase.source === filter.source) &&
-    (filter.productId === undefined || event.purchase.productId === filter.productId);
+    (filter.productId === undefined || productId === filter.productId);
 
   let totalPurchases = 0;
   let totalRefunds = 0;
@@ -159,9 +159,11 @@ export async function computePurchaseStats(
     if (record.kind !== 'purchase') continue;
     const { event } = record;
     const at = Date.parse(event.occurredAt);
-    // A reversed chargeback gives back what a lost dispute took, whenever that was lost.
+    // A reversed chargeback gives back what a lost dispute took, whenever that was lost, to the
+    // product the loss was booked under.
     const returned = filter.includeTest === true || !event.purchase.isTest ? lost.settle(event) : 0;
-    if (!matches(event, at)) continue;
+    const bookedUnder = returned > 0 ? lost.lostUnder(event) : event.purchase.productId;
+    if (!matches(event, at, bookedUnder)) continue;
     const { type, occurredAt } = event;
     if (type === 'partial_refund' || type === 'refund') totalRefunds++;
     if (type === 'dispute') totalDisputes++;
@@ -172,13 +174,13 @@ export async function computePurchaseStats(
     const amount = returned > 0 ? -returned : event.purchase.amount;
     const signed = paid ? amount : -amount;
     const bySource = entry(sources, source, () => ({ count: 0, net: new Map<string, number>() }));
-    const product = entry(products, productId, () => ({
+    const product = entry(products, bookedUnder, () => ({
       name: '',
       nameAt: Number.NEGATIVE_INFINITY,
       count: 0,
       net: new Map(),
     }));
-    if (productName !== '' && at >= product.nameAt) {
+    if (productName !== '' && bookedUnder === productId && at >= product.nameAt) {
       product.name = productName;
       product.nameAt = at;
     }

@@ -76,3 +76,47 @@ describe('a chargeback that is reversed (Paddle chargeback → chargeback_revers
     expect(refunded).toEqual([]);
   });
 });
+
+describe('a chargeback that came before its sale, then reversed', () => {
+  it('gives back to the product it was booked under: every product view agrees', async () => {
+    const manager = new LicenseManager({
+      storage: memoryStorage(),
+      clock: fakeClock('2025-03-05T00:00:00Z'),
+    });
+    // Paddle adjustments name no product: before its sale, the loss is booked under 'unknown'.
+    const lost = adjustment('chargeback', 'evt_cb', 'adj_cb', '2025-03-02T00:00:00.000Z');
+    expect((await manager.handlePurchaseEvent(lost)).action).toBe('recorded');
+    const sale = normalizePaddleEvent(
+      paddleTransactionCompletedEvent({
+        email: 'ada@example.com',
+        productId: 'pro_app',
+        amount: 4900,
+        transactionId: 'txn_01A',
+        eventId: 'evt_sale',
+        occurredAt: '2025-03-01T00:00:00.000Z',
+      }),
+    )!;
+    await manager.handlePurchaseEvent(sale);
+    // By now the license is known, so the reversal is filed under its product.
+    await manager.handlePurchaseEvent(
+      adjustment('chargeback_reverse', 'evt_cbr', 'adj_cbr', '2025-03-03T00:00:00.000Z'),
+    );
+    const all = await manager.audit.getPurchaseStats();
+    const net = Object.fromEntries(all.topProducts.map((product) => [product.productId, product.revenue]));
+    expect(net).toEqual({ pro_app: { USD: 4900 }, unknown: { USD: 0 } });
+    expect(all.revenue).toEqual({ USD: { gross: 4900, refunded: 0, net: 4900 } });
+    for (const productId of ['pro_app', 'unknown']) {
+      const one = await manager.audit.getPurchaseStats({ productId });
+      expect([productId, one.topProducts.map((product) => product.revenue)]).toEqual([
+        productId,
+        [net[productId]],
+      ]);
+    }
+    expect((await manager.audit.getPurchaseStats({ productId: 'pro_app' })).revenue).toEqual({
+      USD: { gross: 4900, refunded: 0, net: 4900 },
+    });
+    expect((await manager.audit.getPurchaseStats({ productId: 'unknown' })).revenue).toEqual({
+      USD: { gross: 0, refunded: 0, net: 0 },
+    });
+  });
+});
