@@ -30,11 +30,12 @@ const manager = new LicenseManager({
         from: env.SMTP_FROM || required('SMTP_USER'),
       })
     : consoleMailer(),
-  // Your products' terms: here a Pro tier is a yearly plan on 3 devices, anything else perpetual on 1.
-  plans: (purchase) =>
-    purchase.tier === 'Pro'
-      ? { durationDays: 365, maxDevices: 3, graceDays: 7 }
-      : { durationDays: null, maxDevices: 1 },
+  // Your products' terms: here a Pro tier is a yearly plan on 3 devices, anything else perpetual on
+  // 1. Grace is looked up by product when a key is validated (a license keeps no tier).
+  plans: ({ tier }) => ({
+    ...(tier === 'Pro' ? { durationDays: 365, maxDevices: 3 } : { durationDays: null, maxDevices: 1 }),
+    graceDays: 7,
+  }),
 });
 
 const stores = storesFromEnv(env);

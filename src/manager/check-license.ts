@@ -37,22 +37,10 @@ export function checkLicense(
       `the key is for another product than ${request.productId}`,
     );
   }
-  if (license.status === 'revoked') {
-    return refused(
-      license,
-      at,
-      'REVOKED',
-      `the license was revoked (${license.statusReason ?? 'no reason'})`,
-    );
-  }
-  if (license.status === 'suspended') {
-    return refused(
-      license,
-      at,
-      'SUSPENDED',
-      `the license is suspended (${license.statusReason ?? 'no reason'})`,
-    );
-  }
+  // The detail goes to the app that asked, so it leaves out the status reason: an admin's note on
+  // the license (which `license.statusReason` keeps for the server).
+  if (license.status === 'revoked') return refused(license, at, 'REVOKED', 'the license was revoked');
+  if (license.status === 'suspended') return refused(license, at, 'SUSPENDED', 'the license is suspended');
   let code: ValidationCode = 'VALID';
   // A license expires at `expiresAt` (from that instant on, as a token's `exp`); grace, if any,
   // runs from then for the plan's days.

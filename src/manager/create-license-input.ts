@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseWith } from '../domain/_parse.js';
-import { isoTimestamp, nonEmpty } from '../domain/_schema-parts.js';
+import { eventTimestamp, nonEmpty } from '../domain/_schema-parts.js';
 import { type Purchase, purchaseSchema } from '../domain/purchase.js';
 
 /** What `LicenseManager.createLicense` takes. Give at most one of `expiresInDays` and `expiresAt`. */
@@ -8,15 +8,18 @@ export interface CreateLicenseInput {
   email: string;
   customerName: string;
   productId: string;
-  /** Term length from now; without it (and without `expiresAt`) the plan's term applies. */
+  /** Term length from now, up to 1,000,000 days; without it (and without `expiresAt`) the plan's term applies. */
   expiresInDays?: number;
-  /** A fixed expiry (ISO-8601 UTC). */
+  /** A fixed expiry (ISO-8601 UTC, a real date and time). */
   expiresAt?: string;
   /** Device seats; default: the plan's `maxDevices` × the purchase quantity. */
   maxDevices?: number;
   /** The sale this license is for; without it the license is `manual`. */
   purchase?: Purchase;
 }
+
+/** The longest term in days (about 2,700 years): a `Date` holds a term this long from any time. */
+export const maxTermDays = 1_000_000;
 
 const createLicenseInputSchema = z
   .strictObject({
@@ -26,8 +29,8 @@ const createLicenseInputSchema = z
       .pipe(z.email()),
     customerName: z.string(),
     productId: nonEmpty,
-    expiresInDays: z.number().positive().finite().optional(),
-    expiresAt: isoTimestamp.optional(),
+    expiresInDays: z.number().positive().max(maxTermDays).optional(),
+    expiresAt: eventTimestamp.optional(),
     maxDevices: z.int().min(1).optional(),
     purchase: purchaseSchema.optional(),
   })

@@ -1,4 +1,5 @@
 import { PurchaseAuditLog } from '../audit/purchase-audit-log.js';
+import { isCalendarTime } from '../domain/_schema-parts.js';
 import { checkLicenseActionDetails } from '../domain/audit-record.js';
 import { type Clock, isoString, systemClock } from '../domain/clock.js';
 import { LicenseKitError } from '../domain/errors.js';
@@ -13,7 +14,7 @@ import type { Mailer } from '../mail/mailer.js';
 import { checkStorage } from '../ports/check-storage.js';
 import type { LicenseMutation, Storage } from '../ports/storage.js';
 import { checkLicense, type LicenseCheck, maxKeyLength, readValidationRequest } from './check-license.js';
-import { type CreateLicenseInput, parseCreateLicenseInput } from './create-license-input.js';
+import { type CreateLicenseInput, maxTermDays, parseCreateLicenseInput } from './create-license-input.js';
 import { LicenseDelivery } from './license-delivery.js';
 import { PurchaseEventHandler, type PurchaseEventResult } from './purchase-event-handler.js';
 import { type PurchasePolicyOverrides, resolvePolicy } from './purchase-policy.js';
@@ -231,11 +232,15 @@ export class LicenseManager {
     options: ActorOption = {},
   ): Promise<License> {
     const until = 'until' in by ? toInstant(by.until) : null;
-    if (!('until' in by) && !(Number.isFinite(by.days) && by.days > 0)) {
-      throw new LicenseKitError('INVALID_INPUT', 'extend needs a positive number of days or an until date');
+    if (!('until' in by) && !(by.days > 0 && by.days <= maxTermDays)) {
+      throw new LicenseKitError(
+        'INVALID_INPUT',
+        'extend needs a number of days (up to 1,000,000) or an until date',
+      );
     }
     return this.#admin(key, 'extended', null, options, (license) => {
-      if (until === null && license.expiresAt === null) return license;
+      const current = license.expiresAt;
+      if (until === null ? current === null : Date.parse(until) === Date.parse(current ?? '')) return license;
       const base = Math.max(this.#clock().getTime(), license.expiresAt ? Date.parse(license.expiresAt) : 0);
       const expiresAt = until ?? new Date(base + (by as { days: number }).days * dayMs).toISOString();
       return { ...license, expiresAt };
@@ -350,6 +355,9 @@ export function after(from: Date, days: number): string {
 
 function toInstant(value: string | Date): string {
   const time = value instanceof Date ? value.getTime() : Date.parse(value);
-  if (Number.isNaN(time)) throw new LicenseKitError('INVALID_INPUT', 'until must be a date');
+  // Date.parse reads February 30 as March 2: a date that does not exist is refused, not moved.
+  if (Number.isNaN(time) || (typeof value === 'string' && !isCalendarTime(value))) {
+    throw new LicenseKitError('INVALID_INPUT', 'until must be a real date');
+  }
   return new Date(time).toISOString();
 }

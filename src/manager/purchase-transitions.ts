@@ -41,9 +41,11 @@ export function applyRule(
           ? { ...license, status: 'active', statusReason: null }
           : license;
       // A restarted subscription whose license lapsed gets the plan's term again (none on a
-      // perpetual plan); a won dispute only lifts the block, so time that ran out stays out.
+      // perpetual plan), unless it stays revoked; a won dispute only lifts the block, so time that
+      // ran out stays out.
       const lapsed =
         event.type === 'subscription_restarted' &&
+        active.status === 'active' &&
         active.expiresAt !== null &&
         Date.parse(active.expiresAt) <= now;
       if (!lapsed) return active;

@@ -125,10 +125,52 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
       customerName: 'D',
       productId: 'app',
     });
-    for (const by of [{ days: 0 }, { days: Number.NaN }, { until: 'soon' }]) {
+    const bad = [
+      { days: 0 },
+      { days: Number.NaN },
+      { days: 1e9 }, // beyond what a Date holds
+      { until: 'soon' },
+      { until: '2030-02-30T00:00:00Z' }, // no such day: not moved to March 2
+      { until: '2030-13-01T00:00:00Z' },
+    ];
+    for (const by of bad) {
       const pending = manager.extend(license.key, by);
       await expect(pending).rejects.toSatisfy((e) => isLicenseKitError(e, 'INVALID_INPUT'));
     }
+    expect(await manager.getLicense(license.key)).toEqual(license);
+  });
+
+  it('extend until the expiry a license has changes nothing and records nothing', async () => {
+    const { manager, records } = setup(kind);
+    const license = await manager.createLicense({
+      email: 'u@example.com',
+      customerName: 'U',
+      productId: 'app',
+      expiresAt: '2026-01-01T00:00:00.000Z',
+    });
+    expect(await manager.extend(license.key, { until: '2026-01-01T00:00:00Z' })).toEqual(license);
+    expect(await manager.extend(license.key, { until: new Date('2026-01-01T00:00:00Z') })).toEqual(license);
+    expect(actions(await records()).filter((a) => a.startsWith('extended'))).toEqual([]);
+  });
+
+  it('the detail of a refused validation leaves out the status reason, an admin note for the server', async () => {
+    const { manager } = setup(kind);
+    const { key } = await manager.createLicense({
+      email: 'r@example.com',
+      customerName: 'R',
+      productId: 'app',
+    });
+    const note = 'fraud: card stolen from jane@example.org, case #88412';
+    await manager.suspend(key, note);
+    expect(await manager.validate(key)).toMatchObject({
+      code: 'SUSPENDED',
+      detail: 'the license is suspended',
+      license: { statusReason: note },
+    });
+    await manager.revoke(key, note);
+    const revoked = await manager.validate(key);
+    expect(revoked).toMatchObject({ code: 'REVOKED', detail: 'the license was revoked' });
+    expect(JSON.stringify({ detail: revoked.detail })).not.toContain('jane');
   });
 
   it('a failed email keeps the license, records email_failed, rejects MAIL_FAILED; the retry sends it once', async () => {

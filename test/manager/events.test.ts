@@ -229,6 +229,21 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     expect((await manager.validate(license!.key)).code).toBe('VALID');
   });
 
+  it('a restart of a subscription whose license stays revoked gives no term and is only recorded', async () => {
+    const { manager, clock, records } = setup(kind, { plans: yearly });
+    const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_7', isRecurring: true } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    await manager.handlePurchaseEvent(followUp(sale, 'refund'));
+    clock.advance({ days: 400 });
+    const restarted = await manager.handlePurchaseEvent(followUp(sale, 'subscription_restarted'));
+    expect(restarted).toMatchObject({
+      action: 'recorded',
+      license: { status: 'revoked', expiresAt: license!.expiresAt },
+    });
+    expect(actions(await records()).filter((a) => a.startsWith('reinstated'))).toEqual([]);
+    expect((await manager.validate(license!.key)).code).toBe('REVOKED');
+  });
+
   it('a won dispute lifts the block but gives no new term to a license that lapsed meanwhile', async () => {
     const { manager, clock } = setup(kind, { plans: yearly });
     const sale = purchaseEventFixture();

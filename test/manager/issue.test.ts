@@ -205,6 +205,23 @@ describe.each(storageKinds)('issuing licenses on %s storage', (kind) => {
     await expect(bad).rejects.toSatisfy((error) => isLicenseKitError(error, 'INVALID_INPUT'));
   });
 
+  it('createLicense refuses an expiry that names no real moment, or lies beyond what a Date holds', async () => {
+    const { manager, licenses, records } = setup(kind);
+    const base = { email: 'x@example.com', customerName: 'X', productId: 'app' };
+    for (const bad of [
+      { expiresAt: '2025-13-01T00:00:00Z' },
+      { expiresAt: '2025-01-01T25:00:00Z' },
+      { expiresAt: '2025-02-30T00:00:00Z' },
+      { expiresInDays: 1e9 },
+    ]) {
+      await expect(manager.createLicense({ ...base, ...bad })).rejects.toSatisfy((e) =>
+        isLicenseKitError(e, 'INVALID_INPUT'),
+      );
+    }
+    expect(await licenses()).toEqual([]);
+    expect(await records()).toEqual([]);
+  });
+
   it('createLicense with a purchase is idempotent on that sale', async () => {
     const { manager, licenses } = setup(kind);
     const { purchase } = purchaseEventFixture();

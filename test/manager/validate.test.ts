@@ -185,6 +185,20 @@ describe.each(storageKinds)('validate on %s storage', (kind) => {
     }
   });
 
+  it("the README's plans give a Pro sale its term, seats and grace (grace is looked up by product)", async () => {
+    const readmePlans = ({ tier }: { tier: string | null }) => ({
+      ...(tier === 'Pro' ? { durationDays: 365, maxDevices: 3 } : { durationDays: null, maxDevices: 1 }),
+      graceDays: 7,
+    });
+    const context = setup(kind, { plans: readmePlans });
+    const { license } = await context.manager.handlePurchaseEvent(
+      purchaseEventFixture({ purchase: { tier: 'Pro' } }),
+    );
+    expect(license).toMatchObject({ maxDevices: 3, expiresAt: '2026-03-01T10:00:00.000Z' });
+    context.clock.advance({ days: 366 });
+    expect((await context.manager.validate(license!.key)).code).toBe('GRACE_PERIOD');
+  });
+
   it('a license expires at its expiresAt: from that instant on, its grace and then EXPIRED', async () => {
     const { manager, key, clock } = await issued({
       plans: () => ({ durationDays: 30, maxDevices: 1, graceDays: 2 }),

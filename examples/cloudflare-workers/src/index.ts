@@ -69,11 +69,11 @@ function appFor(env: Env): App {
       storage: d1Storage(env.DB),
       mailer: mailerFor(env),
       // Your products' terms, as in the Express example: a Pro tier is a yearly plan on 3 devices,
-      // anything else perpetual on 1.
-      plans: (purchase) =>
-        purchase.tier === 'Pro'
-          ? { durationDays: 365, maxDevices: 3, graceDays: 7 }
-          : { durationDays: null, maxDevices: 1 },
+      // anything else perpetual on 1. Grace is looked up by product when a key is validated.
+      plans: ({ tier }) => ({
+        ...(tier === 'Pro' ? { durationDays: 365, maxDevices: 3 } : { durationDays: null, maxDevices: 1 }),
+        graceDays: 7,
+      }),
     });
     const stores = Object.entries(storesFor(env));
     const webhooks = new Map(
