@@ -123,14 +123,22 @@ function compareProducts([idA, a]: [string, ProductTotals], [idB, b]: [string, P
 }
 
 /**
+ * Told of each event that moves money in the stats, as they count it: `gross` paid or `refunded` (a
+ * reversed chargeback's give-back is a negative `refunded`), in the event's currency.
+ */
+export type MoneyListener = (event: PurchaseEvent, gross: number, refunded: number) => void;
+
+/**
  * Computes {@link PurchaseStats} over `records` in one streaming pass, keeping only per-currency,
  * per-source and per-product totals. `records` may come pre-narrowed by the storage; every field of
  * `filter` is applied here anyway. Throws `INVALID_INPUT` for a malformed `since`/`until` (they must
  * be ISO-8601 UTC timestamps ending in `Z`) or a `topProducts` that is not a non-negative integer.
+ * `onMoney` is told of every amount counted, for totals of another grouping (by period, say).
  */
 export async function computePurchaseStats(
   records: AsyncIterable<AuditRecord>,
   filter: PurchaseStatsFilter = {},
+  onMoney?: MoneyListener,
 ): Promise<PurchaseStats> {
   const since = parseTimeBound(filter.since, 'since') ?? Number.NEGATIVE_INFINITY;
   const until = parseTimeBound(filter.until, 'until') ?? Number.POSITIVE_INFINITY;
@@ -187,6 +195,7 @@ export async function computePurchaseStats(
     const money = entry(revenue, currency, () => ({ gross: 0, refunded: 0 }));
     add(bySource.net, currency, signed);
     add(product.net, currency, signed);
+    onMoney?.(event, paid ? amount : 0, paid ? 0 : amount);
     if (paid) {
       totalPurchases++;
       bySource.count++;

@@ -43,10 +43,10 @@ export function periodLabel(start: number, unit: PeriodUnit): string {
 
 /**
  * Revenue per period and currency of `records`, every period from the first to the last with money
- * in it (empty ones included, so gaps show). Each record is counted by the library's own stats rule
- * (`computePurchaseStats` on that one record, with the same filter), so a period's figures are
- * exactly what `getPurchaseStats` gives for that window. One streaming pass; memory grows with the
- * number of periods only.
+ * in it (empty ones included, so gaps show). Each amount is counted by the library's own stats, in
+ * one pass over the records with the same filter (a reversed chargeback gives back in the period of
+ * its reversal), so the periods add up to what `getPurchaseStats` gives for the whole window.
+ * Memory grows with the number of periods only.
  */
 export async function revenueByPeriod(
   records: AsyncIterable<AuditRecord>,
@@ -54,19 +54,14 @@ export async function revenueByPeriod(
   filter: PurchaseStatsFilter,
 ): Promise<PeriodRevenue[]> {
   const totals = new Map<number, Map<string, { gross: number; refunded: number }>>();
-  for await (const record of records) {
-    if (record.kind !== 'purchase') continue;
-    const { revenue } = await computePurchaseStats(only(record), { ...filter, topProducts: 0 });
-    const entries = Object.entries(revenue);
-    if (entries.length === 0) continue;
-    const start = periodStart(Date.parse(record.event.occurredAt), unit);
+  await computePurchaseStats(records, { ...filter, topProducts: 0 }, (event, gross, refunded) => {
+    const start = periodStart(Date.parse(event.occurredAt), unit);
     const period = totals.get(start) ?? new Map<string, { gross: number; refunded: number }>();
     totals.set(start, period);
-    for (const [currency, { gross, refunded }] of entries) {
-      const sum = period.get(currency) ?? { gross: 0, refunded: 0 };
-      period.set(currency, { gross: sum.gross + gross, refunded: sum.refunded + refunded });
-    }
-  }
+    const { currency } = event.purchase;
+    const sum = period.get(currency) ?? { gross: 0, refunded: 0 };
+    period.set(currency, { gross: sum.gross + gross, refunded: sum.refunded + refunded });
+  });
   if (totals.size === 0) return [];
   const starts = [...totals.keys()];
   const last = Math.max(...starts);
@@ -86,8 +81,4 @@ export async function revenueByPeriod(
     });
   }
   return periods;
-}
-
-async function* only(record: AuditRecord): AsyncGenerator<AuditRecord> {
-  yield record;
 }

@@ -83,6 +83,28 @@ describe('stats', () => {
     expect(periods[3]?.revenue).toEqual({ EUR: { gross: 0, refunded: 4900, net: -4900 } });
   });
 
+  it('--by month gives a reversed chargeback back in the month of its reversal, as the totals do', async () => {
+    const own = await temp.make('cli-books-reversal');
+    await seedShop(own);
+    const s5 = sale('s-5', 4900, 'EUR', '2025-12-10T16:20:00.000Z', {
+      source: 'stripe',
+      productId: 'pdf-tool',
+    });
+    await withStorage(own, (manager) =>
+      manager.handlePurchaseEvent(later(s5, 'dispute_won', '2026-02-03T10:00:00.000Z')),
+    );
+    for (const filter of [[], ['--product', 'pdf-tool']]) {
+      const run = await runCli(bin, ['stats', '--json', '--by', 'month', ...filter, '--data', own]);
+      const { periods, revenue } = jsonOf<PurchaseStats & { periods: Period[] }>(run);
+      expect(periods.at(-1)).toMatchObject({
+        period: '2026-02',
+        revenue: { EUR: { gross: 0, refunded: -4900, net: 4900 } },
+      });
+      const net = periods.reduce((sum, period) => sum + (period.revenue.EUR?.net ?? 0), 0);
+      expect(net).toBe(revenue.EUR!.net);
+    }
+  });
+
   it('--by week fills empty weeks (Monday starts) and the chart fits the terminal width', async () => {
     const weeks = jsonOf<{ periods: Period[] }>(await cli('stats', '--json', '--by', 'week')).periods;
     expect(weeks[0]?.period).toBe('2025-09-29');

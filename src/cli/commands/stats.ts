@@ -54,10 +54,10 @@ Example:
     };
     return withData(dataDirOf(values), async ({ manager }) => {
       const stats = await manager.audit.getPurchaseStats(filter);
+      // Not narrowed by product, as getPurchaseStats reads them: the stats apply that filter.
       const records = manager.audit.query({
         kind: 'purchase',
         source: filter.source,
-        productId: filter.productId,
         includeTest: filter.includeTest,
       });
       const periods = by === undefined ? undefined : await revenueByPeriod(records, by, filter);
