@@ -89,7 +89,11 @@ function parseArgsProblem(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
-    return /argument missing/.test(text) ? `${option} needs a value` : `${option} takes no value`;
+    if (/argument missing/.test(text)) return `${option} needs a value`;
+    // parseArgs reads a value starting with "-" as an option; Node's message says so.
+    return /ambiguous/.test(text)
+      ? `${option}: a value starting with "-" goes as ${option}=VALUE`
+      : `${option} takes no value`;
   }
   return text;
 }

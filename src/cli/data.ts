@@ -38,9 +38,10 @@ export function dataDirOf(values: { data?: string }): string {
 
 /**
  * What to do when the data directory does not exist: refuse (a mistyped `--data` must not read as
- * an empty shop), create it, or use an empty in-memory storage (a dry run writes nothing anywhere).
+ * an empty shop), create it, or, for a dry run, which writes nothing anywhere, use an empty
+ * in-memory storage (`dryRun`: an existing directory is then opened without reconciling it).
  */
-export type MissingDir = 'refuse' | 'create' | 'empty';
+export type MissingDir = 'refuse' | 'create' | 'dryRun';
 
 /**
  * Opens `dir` with `fileStorage` (the server's lock and format) and runs `work` on it, closing it
@@ -55,8 +56,11 @@ export async function withData<T>(
   if (exists === false) throw new RefusedError(`${dir} is not a directory (${hint})`);
   if (exists === null && missing === 'refuse')
     throw new RefusedError(`no data directory at ${resolve(dir)} (${hint})`);
+  const dryRun = missing === 'dryRun';
   const storage =
-    exists === null && missing === 'empty' ? memoryStorage() : fileStorage({ dir, lockTimeoutMs });
+    exists === null && dryRun
+      ? memoryStorage()
+      : fileStorage({ dir, lockTimeoutMs, reconcileOnOpen: !dryRun });
   const manager = new LicenseManager({ storage });
   try {
     return await work({ dir, storage, manager });

@@ -50,7 +50,19 @@ export async function* readLegacyPurchases(path: string): AsyncGenerator<LegacyL
     throw new RefusedError(`cannot read --purchases ${path}: ${errorText(error)}`);
   }
   let line = 0;
-  for await (const raw of createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })[
+    Symbol.asyncIterator
+  ]();
+  for (;;) {
+    let next: IteratorResult<string>;
+    try {
+      next = await lines.next();
+    } catch (error) {
+      // A directory opens, and fails only once read (EISDIR).
+      throw new RefusedError(`cannot read --purchases ${path}: ${errorText(error)}`);
+    }
+    if (next.done === true) return;
+    const raw = next.value;
     line++;
     const content = (line === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
     if (content === '') continue;

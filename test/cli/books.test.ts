@@ -242,6 +242,17 @@ describe('export-csv', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
   });
 
+  it("never replaces the storage's own files, --force or not, however the path is spelled", async () => {
+    for (const name of ['purchases.jsonl', 'licenses.json']) {
+      const file = join(dir, '.', name);
+      const before = readFileSync(file);
+      const refused = await cli('export-csv', file, '--force');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("is a file of the data directory's storage");
+      expect(readFileSync(file).equals(before)).toBe(true);
+    }
+  });
+
   it('refuses to overwrite without --force (exit 1, file untouched), replaces with it', async () => {
     const file = join(dir, 'kept.csv');
     writeFileSync(file, 'keep me');

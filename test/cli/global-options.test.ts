@@ -40,3 +40,20 @@ describe('licensekit license with options before the action', () => {
     expect(show.code).toBe(0);
   });
 });
+
+describe('mistakes on the command line get a message that says what to do', () => {
+  it('a value starting with "-" is to be given as --option=VALUE', async () => {
+    const run = await runCli(bin, ['license', 'revoke', key, '--reason', '-chargeback', '--data', dir]);
+    expect(run).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--reason: a value starting with "-" goes as --reason=VALUE'),
+    });
+  });
+
+  it('a directory given as --purchases is refused (exit 1), not an unexpected error', async () => {
+    const run = await runCli(bin, ['import-legacy', '--purchases', dir, '--dry-run', '--data', dir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^licensekit: cannot read --purchases .+EISDIR/);
+    expect(run.stderr).not.toContain('unexpected error');
+  });
+});

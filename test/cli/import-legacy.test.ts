@@ -14,6 +14,8 @@ import {
   type PurchaseEvent,
   type ValidationResult,
 } from '../../src/index.js';
+import { jsonFileLicenseStore } from '../../src/node.js';
+import { licenseFixture } from '../../src/testing.js';
 import { TempDirs } from '../helpers/temp-dir.js';
 import { buildCli, jsonOf, legacyLicenseEntry, removeBuild, runCli, withStorage } from './helpers.js';
 
@@ -325,6 +327,27 @@ describe('import-legacy', () => {
       return [...found];
     });
     expect(sources).toEqual(['gumroad']);
+  });
+
+  it('--dry-run writes nothing, not even the reconciliation an open would do', async () => {
+    const own = join(await temp.make('cli-import-dry-reconcile'), 'data');
+    // A license without its created record: what a crash between the two files leaves.
+    const store = jsonFileLicenseStore({ path: join(own, 'licenses.json') });
+    await store.insert(licenseFixture());
+    await store.close();
+    const licenses = join(own, '..', 'licenses.json');
+    writeFileSync(licenses, JSON.stringify({ 'K-1': legacyLicenseEntry({ purchase_id: 'S-1' }) }));
+    const run = await runCli(bin, [
+      'import-legacy',
+      '--licenses',
+      licenses,
+      '--dry-run',
+      '--json',
+      '--data',
+      own,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(existsSync(join(own, 'purchases.jsonl'))).toBe(false);
   });
 
   it('--dry-run skips what the import skips, and the reason names the field', async () => {

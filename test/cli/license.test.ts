@@ -113,6 +113,30 @@ describe('license changes', () => {
     ]);
   });
 
+  it('extend says a perpetual license has nothing to extend by days, and refuses --until in the past', async () => {
+    const key = keys['g-1']!;
+    expect((await stored(key))?.expiresAt).toBeNull();
+    const byDays = await cli('license', 'extend', key, '--days', '30');
+    expect(byDays).toMatchObject({ code: 0, stdout: expect.stringContaining(`${key} never expires`) });
+    for (const until of ['30d', '2020-01-01']) {
+      const refused = await cli('license', 'extend', key, '--until', until);
+      expect({ until, code: refused.code }).toEqual({ until, code: 2 });
+    }
+    expect((await stored(key))?.expiresAt).toBeNull();
+    expect(await cliRecords(key)).toEqual([]);
+  });
+
+  it('an action named like an object property is an unknown action (exit 2), not a crash', async () => {
+    for (const name of ['constructor', 'toString', 'hasOwnProperty']) {
+      const run = await cli('license', name, keys['g-1']!);
+      expect({ name, code: run.code, stderr: run.stderr }).toEqual({
+        name,
+        code: 2,
+        stderr: expect.stringContaining(`unknown action "${name}"`),
+      });
+    }
+  });
+
   it('refuses to suspend a revoked license, and a missing one, with exit 1 and no change', async () => {
     const key = keys['s-4']!; // revoked by its refund
     const run = await cli('license', 'suspend', key);
@@ -123,6 +147,26 @@ describe('license changes', () => {
     });
     expect(await cliRecords(key)).toEqual([]);
     expect((await cli('license', 'revoke', 'NOPE-123')).code).toBe(1);
+  });
+
+  it("validate takes the plan's grace as --grace-days, and refuses a blank or overlong --device (exit 2)", async () => {
+    const expired = await withStorage(dir, (manager) =>
+      manager.createLicense({
+        email: 'late@example.com',
+        customerName: 'Late',
+        productId: 'app',
+        expiresAt: new Date(Date.now() - 2 * 86_400_000).toISOString(),
+      }),
+    );
+    expect(jsonOf<ValidationResult>(await cli('validate', expired.key, '--json'))).toMatchObject({
+      code: 'EXPIRED',
+    });
+    const graced = await cli('validate', expired.key, '--grace-days', '7', '--json');
+    expect(graced.code).toBe(0);
+    expect(jsonOf<ValidationResult>(graced)).toMatchObject({ valid: true, code: 'GRACE_PERIOD' });
+    for (const device of ['   ', 'd'.repeat(300)]) {
+      expect((await cli('validate', expired.key, '--device', device)).code).toBe(2);
+    }
   });
 
   it('validate binds a device like the app; deactivate frees it; unknown devices are refused', async () => {

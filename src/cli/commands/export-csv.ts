@@ -1,4 +1,5 @@
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import {
   type AuditQuery,
   type CsvColumn,
@@ -62,6 +63,9 @@ Example:
     };
     const columns = parseColumns(values.columns);
     const window = parseWindow(values);
+    if (await isStoreFile(file, dataDirOf(values))) {
+      throw new RefusedError(`${file} is a file of the data directory's storage; export somewhere else`);
+    }
     if (values.force !== true && (await exists(file))) {
       throw new RefusedError(`${file} exists; pass --force to replace it`);
     }
@@ -111,4 +115,17 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The files the storage keeps in a data directory, which an export must never replace. */
+const storeFiles = new Set(['licenses.json', 'licenses.json.bak', 'purchases.jsonl', '.lock']);
+
+/** Whether `file` names one of the storage's files in the data directory `dir` (however spelled). */
+async function isStoreFile(file: string, dir: string): Promise<boolean> {
+  if (!storeFiles.has(basename(file))) return false;
+  const [fileDir, dataDir] = await Promise.all([
+    realpath(dirname(resolve(file))).catch(() => null),
+    realpath(dir).catch(() => null),
+  ]);
+  return fileDir !== null && fileDir === dataDir;
 }

@@ -69,7 +69,7 @@ Example:
           dryRun,
           onProgress: (text) => shown.update(`importing… ${text}`),
         }).finally(() => shown.done()),
-      dryRun ? 'empty' : 'create',
+      dryRun ? 'dryRun' : 'create',
     );
     if (values.json === true) await printJson(tally);
     else await print(...importSummaryLines(tally, dir));

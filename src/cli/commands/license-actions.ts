@@ -59,6 +59,21 @@ function action(name: string, usage: string, summary: string, change: Change): L
   };
 }
 
+/**
+ * The date `--until` of `license extend` names: a date or timestamp to come. `30d` (days ago, as in
+ * `--since`) and past dates are refused: moving an expiry back ends a license, which is `revoke`'s.
+ */
+function futureDate(value: string, now = new Date()): string {
+  if (/^\d+d$/.test(value.trim())) {
+    throw new UsageError(`license extend: --until takes a date, not "${value}"; for days, use --days`);
+  }
+  const until = parseDateOption('until', value, 'end', now);
+  if (Date.parse(until) <= now.getTime()) {
+    throw new UsageError(`license extend: --until ${value} is past; to end a license, revoke it`);
+  }
+  return until;
+}
+
 /** Revoke or suspend: a reason (default `manual`) and the status it sets. */
 function block(verb: 'Revoked' | 'Suspended', to: 'revoked' | 'suspended'): Change['prepare'] {
   return (values) => {
@@ -107,14 +122,19 @@ export const licenseActions: Readonly<Record<string, LicenseAction>> = {
         throw new UsageError('license extend: give either --days N or --until DATE');
       }
       const by =
-        days !== undefined
-          ? { days: parseWholeNumber('days', days) }
-          : { until: parseDateOption('until', until!, 'end') };
-      return (license) => ({
-        apply: (manager) => manager.extend(license.key, by, { actor: cliActor }),
-        report: (after) =>
-          `Extended ${after.key}: expires ${after.expiresAt} (was ${license.expiresAt ?? 'never'})`,
-      });
+        days !== undefined ? { days: parseWholeNumber('days', days) } : { until: futureDate(until!) };
+      return (license) => {
+        if ('days' in by && license.expiresAt === null) {
+          return {
+            done: `${license.key} never expires: there is nothing to extend (--until gives it an expiry)`,
+          };
+        }
+        return {
+          apply: (manager) => manager.extend(license.key, by, { actor: cliActor }),
+          report: (after) =>
+            `Extended ${after.key}: expires ${after.expiresAt} (was ${license.expiresAt ?? 'never'})`,
+        };
+      };
     },
   }),
   deactivate: action('deactivate', 'deactivate KEY --device ID', 'free the seat of one device', {

@@ -45,7 +45,8 @@ Examples:
     const { name: action, rest } = splitFirstPositional(args);
     if (action === 'show') return show(rest);
     if (action === 'list') return list(rest);
-    const change = action === undefined ? undefined : licenseActions[action];
+    const change =
+      action !== undefined && Object.hasOwn(licenseActions, action) ? licenseActions[action] : undefined;
     if (change === undefined) {
       const known = ['show', 'list', ...Object.keys(licenseActions)].join(', ');
       throw new UsageError(
