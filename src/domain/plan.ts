@@ -1,3 +1,5 @@
+import { LicenseKitError } from './errors.js';
+
 /** The terms a sale grants: how long, on how many devices, and how long a grace after expiry. */
 export interface Plan {
   /** Length of one term in days; `null` for a perpetual license. */
@@ -24,3 +26,31 @@ export type PlanResolver = (query: PlanQuery) => Plan;
 
 /** The default plan: perpetual, one device, no grace. */
 export const defaultPlan: Plan = Object.freeze({ durationDays: null, maxDevices: 1, graceDays: 0 });
+
+/** The longest term or grace in days (about 2,700 years): what a `Date` holds from any time. */
+export const maxTermDays = 1_000_000;
+
+/** Whether `value` is a number of days from `min` to {@link maxTermDays}. */
+const isDays = (value: unknown, min: number) =>
+  typeof value === 'number' && value >= min && value <= maxTermDays;
+
+/**
+ * Checks what a {@link PlanResolver} returned, so that a lookup that missed (`undefined`) or a
+ * nonsense plan is `INVALID_INPUT` at once, not a `TypeError` or a license that never expires later.
+ */
+export function checkPlan(plan: Plan): Plan {
+  if (
+    !(
+      (plan?.durationDays === null || (isDays(plan?.durationDays, 0) && plan.durationDays > 0)) &&
+      Number.isSafeInteger(plan.maxDevices) &&
+      plan.maxDevices >= 0 &&
+      (plan.graceDays === undefined || isDays(plan.graceDays, 0))
+    )
+  ) {
+    throw new LicenseKitError(
+      'INVALID_INPUT',
+      'plans() must return { durationDays: null or up to 1,000,000, maxDevices: 0 or more, graceDays? }',
+    );
+  }
+  return plan;
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseWith } from '../domain/_parse.js';
 import { eventTimestamp, nonEmpty } from '../domain/_schema-parts.js';
+import { maxTermDays } from '../domain/plan.js';
 import { type Purchase, purchaseSchema } from '../domain/purchase.js';
 
 /** What `LicenseManager.createLicense` takes. Give at most one of `expiresInDays` and `expiresAt`. */
@@ -17,9 +18,6 @@ export interface CreateLicenseInput {
   /** The sale this license is for; without it the license is `manual`. */
   purchase?: Purchase;
 }
-
-/** The longest term in days (about 2,700 years): a `Date` holds a term this long from any time. */
-export const maxTermDays = 1_000_000;
 
 const createLicenseInputSchema = z
   .strictObject({

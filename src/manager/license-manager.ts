@@ -5,7 +5,7 @@ import { type Clock, isoString, systemClock } from '../domain/clock.js';
 import { LicenseKitError } from '../domain/errors.js';
 import type { License, LicenseStatus } from '../domain/license.js';
 import { defaultLicenseKeyFormat, type LicenseKeyFormat } from '../domain/license-key.js';
-import { defaultPlan, type Plan, type PlanResolver } from '../domain/plan.js';
+import { checkPlan, defaultPlan, maxTermDays, type Plan, type PlanResolver } from '../domain/plan.js';
 import type { Purchase, PurchaseEvent } from '../domain/purchase.js';
 import { newRecordId } from '../domain/record-id.js';
 import type { ValidationRequest, ValidationResult } from '../domain/validation-result.js';
@@ -14,7 +14,7 @@ import type { Mailer } from '../mail/mailer.js';
 import { checkStorage } from '../ports/check-storage.js';
 import type { LicenseMutation, Storage } from '../ports/storage.js';
 import { checkLicense, type LicenseCheck, maxKeyLength, readValidationRequest } from './check-license.js';
-import { type CreateLicenseInput, maxTermDays, parseCreateLicenseInput } from './create-license-input.js';
+import { type CreateLicenseInput, parseCreateLicenseInput } from './create-license-input.js';
 import { LicenseDelivery } from './license-delivery.js';
 import { PurchaseEventHandler, type PurchaseEventResult } from './purchase-event-handler.js';
 import { type PurchasePolicyOverrides, resolvePolicy } from './purchase-policy.js';
@@ -64,7 +64,8 @@ export class LicenseManager {
     this.#storage = checkStorage(options.storage);
     this.#clock = options.clock ?? systemClock;
     this.#keys = options.keys ?? defaultLicenseKeyFormat;
-    this.#plans = options.plans ?? (() => defaultPlan);
+    const { plans } = options;
+    this.#plans = plans ? (query) => checkPlan(plans(query)) : () => defaultPlan;
     this.audit = new PurchaseAuditLog({ storage: this.#storage, clock: this.#clock });
     this.#delivery = new LicenseDelivery({
       licenses: this.#storage.licenses,

@@ -222,6 +222,26 @@ describe.each(storageKinds)('issuing licenses on %s storage', (kind) => {
     expect(await records()).toEqual([]);
   });
 
+  it('a plans function that returns no plan, or nonsense, is INVALID_INPUT and stores nothing', async () => {
+    const table: Record<string, { durationDays: number | null; maxDevices: number }> = {};
+    for (const plans of [
+      (query: { productId: string }) => table[query.productId]!, // a lookup that missed
+      () => ({ durationDays: 1e12, maxDevices: 1 }),
+      () => ({ durationDays: null, maxDevices: 1.5 }),
+      () => ({ durationDays: 30, maxDevices: 1, graceDays: Number.NaN }),
+    ]) {
+      const { manager, licenses, records } = setup(kind, { plans });
+      await expect(manager.handlePurchaseEvent(purchaseEventFixture())).rejects.toSatisfy((e) =>
+        isLicenseKitError(e, 'INVALID_INPUT'),
+      );
+      await expect(
+        manager.createLicense({ email: 'p@example.com', customerName: 'P', productId: 'app' }),
+      ).rejects.toSatisfy((e) => isLicenseKitError(e, 'INVALID_INPUT'));
+      expect(await licenses()).toEqual([]);
+      expect(await records()).toEqual([]);
+    }
+  });
+
   it('createLicense with a purchase is idempotent on that sale', async () => {
     const { manager, licenses } = setup(kind);
     const { purchase } = purchaseEventFixture();
