@@ -8,6 +8,11 @@ export interface LicenseKitErrorCodes {
   INVALID_INPUT: true;
   /** An admin action named a license key that does not exist. */
   LICENSE_NOT_FOUND: true;
+  /**
+   * The `plans` function returned no valid plan: the server's configuration, not the request, is
+   * wrong (a webhook answers 500, so the store retries once it is fixed).
+   */
+  INVALID_PLAN: true;
   /** A storage object lacks methods the port requires. */
   STORAGE_MISSING_METHODS: true;
   /** A data file does not parse or does not match its schema; it was left untouched. */

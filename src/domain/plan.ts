@@ -36,7 +36,7 @@ const isDays = (value: unknown, min: number) =>
 
 /**
  * Checks what a {@link PlanResolver} returned, so that a lookup that missed (`undefined`) or a
- * nonsense plan is `INVALID_INPUT` at once, not a `TypeError` or a license that never expires later.
+ * nonsense plan is `INVALID_PLAN` at once, not a `TypeError` or a license that never expires later.
  */
 export function checkPlan(plan: Plan): Plan {
   if (
@@ -48,7 +48,7 @@ export function checkPlan(plan: Plan): Plan {
     )
   ) {
     throw new LicenseKitError(
-      'INVALID_INPUT',
+      'INVALID_PLAN',
       'plans() must return { durationDays: null or up to 1,000,000, maxDevices: 0 or more, graceDays? }',
     );
   }

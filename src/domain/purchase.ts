@@ -79,7 +79,7 @@ export interface PurchaseEvent {
 
 /** The running total refunded of one payment, as a store reports it (see `PurchaseEvent.refundTotal`). */
 export interface RefundTotal {
-  /** The store's id of the payment refunded: an order or an invoice. */
+  /** A name unique to the payment refunded, an order or an invoice (Lemon Squeezy: `orders/42`). */
   payment: string;
   /** All that was refunded of that payment so far, in minor units of `purchase.currency`. */
   amount: number;

@@ -6,6 +6,7 @@ import type { LicenseKitErrorCode, LicenseKitErrorCodes } from '../../src/index.
 const codes: Record<LicenseKitErrorCode, true> & LicenseKitErrorCodes = {
   INVALID_INPUT: true,
   LICENSE_NOT_FOUND: true,
+  INVALID_PLAN: true,
   STORAGE_MISSING_METHODS: true,
   STORAGE_CORRUPT: true,
   STORAGE_UNSUPPORTED_VERSION: true,

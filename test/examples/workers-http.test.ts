@@ -49,3 +49,24 @@ describe('examples/cloudflare-workers readJsonObject', () => {
     expect(await readJsonObject(request)).toEqual({ key: 'k', deviceName: 'Zoë’s laptop' });
   });
 });
+
+describe('examples/cloudflare-workers settings', () => {
+  it('a Gumroad seller id without its token is the Worker misconfigured: 500, logged, nothing else served', async () => {
+    const worker = (await import('../../examples/cloudflare-workers/src/index.js')).default;
+    const logged: unknown[][] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => {
+      logged.push(args);
+    };
+    try {
+      const env = { GUMROAD_SELLER_ID: 'seller-abc', ADMIN_TOKEN: 'admin' } as unknown as Parameters<
+        typeof worker.fetch
+      >[1];
+      const response = await worker.fetch(new Request('https://worker.example/api/v1/admin/stats'), env);
+      expect(response.status).toBe(500);
+    } finally {
+      console.error = original;
+    }
+    expect(String(logged.flat().find((item) => item instanceof Error))).toContain('needs a token');
+  });
+});

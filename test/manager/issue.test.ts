@@ -222,7 +222,7 @@ describe.each(storageKinds)('issuing licenses on %s storage', (kind) => {
     expect(await records()).toEqual([]);
   });
 
-  it('a plans function that returns no plan, or nonsense, is INVALID_INPUT and stores nothing', async () => {
+  it('a plans function that returns no plan, or nonsense, is INVALID_PLAN and stores nothing', async () => {
     const table: Record<string, { durationDays: number | null; maxDevices: number }> = {};
     for (const plans of [
       (query: { productId: string }) => table[query.productId]!, // a lookup that missed
@@ -232,11 +232,11 @@ describe.each(storageKinds)('issuing licenses on %s storage', (kind) => {
     ]) {
       const { manager, licenses, records } = setup(kind, { plans });
       await expect(manager.handlePurchaseEvent(purchaseEventFixture())).rejects.toSatisfy((e) =>
-        isLicenseKitError(e, 'INVALID_INPUT'),
+        isLicenseKitError(e, 'INVALID_PLAN'),
       );
       await expect(
         manager.createLicense({ email: 'p@example.com', customerName: 'P', productId: 'app' }),
-      ).rejects.toSatisfy((e) => isLicenseKitError(e, 'INVALID_INPUT'));
+      ).rejects.toSatisfy((e) => isLicenseKitError(e, 'INVALID_PLAN'));
       expect(await licenses()).toEqual([]);
       expect(await records()).toEqual([]);
     }

@@ -143,4 +143,18 @@ describe('createWebhookHandler', () => {
     expect([response.status, await response.json()]).toEqual([500, { error: 'internal error' }]);
     expect(errors).toHaveLength(1);
   });
+
+  it('500 when the plans function returns no plan: the server is misconfigured, the store retries', async () => {
+    const storage = memoryStorage();
+    const errors: unknown[] = [];
+    const handle = createWebhookHandler({
+      provider: ownStore,
+      manager: new LicenseManager({ storage, clock: fakeClock(), plans: () => undefined as never }),
+      onError: (error) => errors.push(error),
+    });
+    const response = await handle(post(sale()));
+    expect([response.status, await response.json()]).toEqual([500, { error: 'internal error' }]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'INVALID_PLAN' })]);
+    for await (const _ of storage.purchases.scan()) throw new Error('nothing may be recorded');
+  });
 });

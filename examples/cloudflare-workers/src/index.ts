@@ -85,11 +85,22 @@ function appFor(env: Env): App {
   return app;
 }
 
-/** A store for each secret that is set. */
+/**
+ * A store for each secret that is set. A setting a store refuses is the Worker's misconfiguration,
+ * not a bad request: it is thrown as a plain error, answered 500 and logged.
+ */
 function storesFor(env: Env): Record<string, WebhookProvider> {
+  try {
+    return configuredStores(env);
+  } catch (error) {
+    throw new Error(`the Worker's store settings are invalid: ${(error as Error).message}`);
+  }
+}
+
+function configuredStores(env: Env): Record<string, WebhookProvider> {
   const stores: Record<string, WebhookProvider> = {};
   if (env.GUMROAD_TOKEN || env.GUMROAD_SELLER_ID) {
-    // The token is what authenticates a ping: a seller id alone is refused (INVALID_INPUT).
+    // The token is what authenticates a ping: a seller id alone is refused.
     stores.gumroad = gumroad({
       token: env.GUMROAD_TOKEN ?? '',
       sellerId: env.GUMROAD_SELLER_ID || undefined,

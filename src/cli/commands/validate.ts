@@ -1,3 +1,4 @@
+import { maxTermDays } from '../../domain/plan.js';
 import { LicenseManager } from '../../index.js';
 import { type Command, dataOptions, parseCommand, UsageError } from '../command.js';
 import { dataDirOf, withData } from '../data.js';
@@ -52,7 +53,8 @@ Example:
       }
     }
     const graceDays =
-      values['grace-days'] === undefined ? 0 : parseWholeNumber('grace-days', values['grace-days']);
+      values['grace-days'] === undefined ? 0 : parseWholeNumber('grace-days', values['grace-days'], 0);
+    if (graceDays > maxTermDays) throw new UsageError(`validate: --grace-days is over ${maxTermDays} days`);
     return withData(dataDirOf(values), async ({ storage }) => {
       // The plan only gives the grace: a validation reads nothing else of it.
       const manager = new LicenseManager({
