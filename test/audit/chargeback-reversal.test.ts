@@ -34,10 +34,9 @@ function adjustment(action: string, eventId: string, adjustmentId: string, at: s
   return event;
 }
 
-async function setUp() {
-  const storage = memoryStorage();
-  const manager = new LicenseManager({ storage, clock: fakeClock('2025-03-05T00:00:00Z') });
-  const sale = normalizePaddleEvent(
+/** The sale of transaction `txn_01A`: 49.00 USD of `pro_app`. */
+function paddleSale(): PurchaseEvent {
+  return normalizePaddleEvent(
     paddleTransactionCompletedEvent({
       email: 'ada@example.com',
       productId: 'pro_app',
@@ -47,7 +46,12 @@ async function setUp() {
       occurredAt: '2025-03-01T00:00:00.000Z',
     }),
   )!;
-  expect((await manager.handlePurchaseEvent(sale)).action).toBe('created');
+}
+
+async function setUp() {
+  const storage = memoryStorage();
+  const manager = new LicenseManager({ storage, clock: fakeClock('2025-03-05T00:00:00Z') });
+  expect((await manager.handlePurchaseEvent(paddleSale())).action).toBe('created');
   const lost = adjustment('chargeback', 'evt_cb', 'adj_cb', '2025-03-02T00:00:00.000Z');
   const reversed = adjustment('chargeback_reverse', 'evt_cbr', 'adj_cbr', '2025-03-03T00:00:00.000Z');
   expect(lost.type).toBe('dispute_lost');
@@ -86,17 +90,7 @@ describe('a chargeback that came before its sale, then reversed', () => {
     // Paddle adjustments name no product: before its sale, the loss is booked under 'unknown'.
     const lost = adjustment('chargeback', 'evt_cb', 'adj_cb', '2025-03-02T00:00:00.000Z');
     expect((await manager.handlePurchaseEvent(lost)).action).toBe('recorded');
-    const sale = normalizePaddleEvent(
-      paddleTransactionCompletedEvent({
-        email: 'ada@example.com',
-        productId: 'pro_app',
-        amount: 4900,
-        transactionId: 'txn_01A',
-        eventId: 'evt_sale',
-        occurredAt: '2025-03-01T00:00:00.000Z',
-      }),
-    )!;
-    await manager.handlePurchaseEvent(sale);
+    await manager.handlePurchaseEvent(paddleSale());
     // By now the license is known, so the reversal is filed under its product.
     await manager.handlePurchaseEvent(
       adjustment('chargeback_reverse', 'evt_cbr', 'adj_cbr', '2025-03-03T00:00:00.000Z'),

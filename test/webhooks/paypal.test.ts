@@ -833,7 +833,8 @@ describe('paypal() provider', () => {
     expect(errors).toEqual([expect.objectContaining({ code: 'WEBHOOK_VERIFIER_UNAVAILABLE' })]);
   });
 
-  it('end to end: sale then refund through the handler (sandbox events are test purchases)', async () => {
+  /** The handler of a shop taking PayPal, sandbox events included, with its manager. */
+  function shop() {
     const manager = new LicenseManager({
       storage: memoryStorage(),
       clock: fakeClock('2024-05-06T07:09:00Z'),
@@ -843,6 +844,11 @@ describe('paypal() provider', () => {
       provider: paypal({ webhookId, verify: { getCertificate: serve(ownCertificate) } }),
       manager,
     });
+    return { manager, handle };
+  }
+
+  it('end to end: sale then refund through the handler (sandbox events are test purchases)', async () => {
+    const { handle } = shop();
     const created = await handle(post(body, signedHeaders(body)));
     expect(created.status).toBe(200);
     const { licenseKey } = (await created.json()) as { licenseKey: string };
@@ -857,15 +863,7 @@ describe('paypal() provider', () => {
   });
 
   it('a refund and a dispute made without the order’s custom_id still revoke and suspend', async () => {
-    const manager = new LicenseManager({
-      storage: memoryStorage(),
-      clock: fakeClock('2024-05-06T07:09:00Z'),
-      processTestPurchases: true,
-    });
-    const handle = createWebhookHandler({
-      provider: paypal({ webhookId, verify: { getCertificate: serve(ownCertificate) } }),
-      manager,
-    });
+    const { manager, handle } = shop();
     const send = async (payload: unknown) => {
       const text = JSON.stringify(payload);
       return (await handle(post(text, signedHeaders(text)))).json();
