@@ -31,6 +31,11 @@ interface Tally {
   purchases: Record<string, unknown>;
 }
 
+/** The command line importing both legacy files into `data`, with a JSON summary. */
+function importBoth(licenses: string, purchases: string, data: string): string[] {
+  return ['import-legacy', '--licenses', licenses, '--purchases', purchases, '--json', '--data', data];
+}
+
 async function contents(dir: string): Promise<{ licenses: License[]; sales: AuditRecord[] }> {
   return withStorage(dir, async (manager, storage) => {
     const licenses: License[] = [];
@@ -85,16 +90,7 @@ describe('import-legacy run again', () => {
       purchases,
       `${JSON.stringify({ license_key: 'K-1', sale_id: 'S-1', price: '29.99', currency: 'usd', product_id: 'app' })}\n`,
     );
-    const args = [
-      'import-legacy',
-      '--licenses',
-      licenses,
-      '--purchases',
-      purchases,
-      '--json',
-      '--data',
-      data,
-    ];
+    const args = importBoth(licenses, purchases, data);
     const first = await runCli(bin, args);
     expect(jsonOf<Tally>(first).skipped).toHaveLength(1); // the license: expiry_date "soon"
     writeFileSync(licenses, JSON.stringify({ 'K-1': legacyLicense({ expiry_date: null }) })); // fixed
@@ -143,16 +139,7 @@ describe('import-legacy run again', () => {
       currency: 'usd',
     });
     writeFileSync(purchases, `${line.slice(0, -1)},}\n`); // a trailing comma: not JSON
-    const args = [
-      'import-legacy',
-      '--licenses',
-      licenses,
-      '--purchases',
-      purchases,
-      '--json',
-      '--data',
-      data,
-    ];
+    const args = importBoth(licenses, purchases, data);
     expect(jsonOf<Tally>(await runCli(bin, args)).skipped).toHaveLength(1);
     writeFileSync(purchases, `${line}\n`); // fixed, as the summary asks
     const second = await runCli(bin, args);
