@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../domain/audit-record.js';
 import { LicenseKitError } from '../domain/errors.js';
-import type { PurchaseEvent } from '../domain/purchase.js';
+import { type PurchaseEvent, paymentTypes } from '../domain/purchase.js';
 import { LostDisputes } from './_lost-disputes.js';
 import { parseTimeBound } from './_time-bound.js';
 
@@ -88,7 +88,6 @@ interface ProductTotals {
   net: Map<string, number>;
 }
 
-const payments = new Set(['sale', 'renewal']);
 const refunds = new Set(['refund', 'partial_refund', 'dispute_lost']);
 
 function entry<T>(map: Map<string, T>, key: string, create: () => T): T {
@@ -175,7 +174,7 @@ export async function computePurchaseStats(
     const { type, occurredAt } = event;
     if (type === 'partial_refund' || type === 'refund') totalRefunds++;
     if (type === 'dispute') totalDisputes++;
-    const paid = payments.has(type);
+    const paid = paymentTypes.has(type);
     if (!paid && !refunds.has(type) && returned === 0) continue;
 
     const { source, productId, productName, currency } = event.purchase;

@@ -2,11 +2,11 @@ import { LicenseKitError } from './errors.js';
 
 /** The terms a sale grants: how long, on how many devices, and how long a grace after expiry. */
 export interface Plan {
-  /** Length of one term in days; `null` for a perpetual license. */
+  /** Length of one term in days (more than 0, at most 1,000,000); `null` for a perpetual license. */
   durationDays: number | null;
-  /** Devices per seat; a sale of `quantity` seats allows `quantity × maxDevices`. */
+  /** Devices per seat, a whole number from 0; a sale of `quantity` seats allows `quantity × maxDevices`. */
   maxDevices: number;
-  /** Days after expiry during which validation still passes with `GRACE_PERIOD` (default 0). */
+  /** Days after expiry during which validation still passes with `GRACE_PERIOD` (0 to 1,000,000; default 0). */
   graceDays?: number;
 }
 
@@ -47,10 +47,7 @@ export function checkPlan(plan: Plan): Plan {
       (plan.graceDays === undefined || isDays(plan.graceDays, 0))
     )
   ) {
-    throw new LicenseKitError(
-      'INVALID_PLAN',
-      'plans() must return { durationDays: null or up to 1,000,000, maxDevices: 0 or more, graceDays? }',
-    );
+    throw new LicenseKitError('INVALID_PLAN', 'plans() returned no valid plan');
   }
   return plan;
 }

@@ -63,6 +63,9 @@ export interface Purchase {
  */
 export const unknownProductId = 'unknown';
 
+/** The event types that pay (`sale`, `renewal`), as the books count them. */
+export const paymentTypes: ReadonlySet<PurchaseEventType> = new Set(['sale', 'renewal']);
+
 /** A purchase-related webhook event, normalized. `eventId` is unique per `purchase.source`. */
 export interface PurchaseEvent {
   type: PurchaseEventType;

@@ -1,5 +1,4 @@
 import { PurchaseAuditLog } from '../audit/purchase-audit-log.js';
-import { isCalendarTime } from '../domain/_schema-parts.js';
 import { checkLicenseActionDetails } from '../domain/audit-record.js';
 import { type Clock, isoString, systemClock } from '../domain/clock.js';
 import { LicenseKitError } from '../domain/errors.js';
@@ -18,6 +17,7 @@ import { type CreateLicenseInput, parseCreateLicenseInput } from './create-licen
 import { LicenseDelivery } from './license-delivery.js';
 import { PurchaseEventHandler, type PurchaseEventResult } from './purchase-event-handler.js';
 import { type PurchasePolicyOverrides, resolvePolicy } from './purchase-policy.js';
+import { salePurchaseOf } from './sale-purchase.js';
 
 /** Options of {@link LicenseManager}. */
 export interface LicenseManagerOptions {
@@ -234,10 +234,7 @@ export class LicenseManager {
   ): Promise<License> {
     const until = 'until' in by ? toInstant(by.until) : null;
     if (!('until' in by) && !(by.days > 0 && by.days <= maxTermDays)) {
-      throw new LicenseKitError(
-        'INVALID_INPUT',
-        'extend needs a number of days (up to 1,000,000) or an until date',
-      );
+      throw new LicenseKitError('INVALID_INPUT', 'extend needs days (up to 1,000,000) or an until date');
     }
     return this.#admin(key, 'extended', null, options, (license) => {
       const current = license.expiresAt;
@@ -256,25 +253,13 @@ export class LicenseManager {
     const actor = options.actor ?? 'admin';
     checkLicenseActionDetails({ reason: null, actor });
     const license = await this.#existing(key);
-    return this.#delivery.resend(license, await this.#salePurchase(license), actor);
+    return this.#delivery.resend(license, await salePurchaseOf(this.audit, license.key), actor);
   }
 
   /** Closes the storage (flushing anything written behind). */
   async close(): Promise<void> {
     await this.#storage.licenses.close();
     await this.#storage.purchases.close();
-  }
-
-  /** The purchase of the license's sale, from its first `sale` record; `null` for a license without one. */
-  async #salePurchase(license: License): Promise<Purchase | null> {
-    const sales = this.audit.query({
-      kind: 'purchase',
-      type: 'sale',
-      licenseKey: license.key,
-      includeTest: true,
-    });
-    for await (const record of sales) if (record.kind === 'purchase') return record.event.purchase;
-    return null;
   }
 
   #newLicense(
@@ -356,9 +341,6 @@ export function after(from: Date, days: number): string {
 
 function toInstant(value: string | Date): string {
   const time = value instanceof Date ? value.getTime() : Date.parse(value);
-  // Date.parse reads February 30 as March 2: a date that does not exist is refused, not moved.
-  if (Number.isNaN(time) || (typeof value === 'string' && !isCalendarTime(value))) {
-    throw new LicenseKitError('INVALID_INPUT', 'until must be a real date');
-  }
+  if (Number.isNaN(time)) throw new LicenseKitError('INVALID_INPUT', 'until must be a date');
   return new Date(time).toISOString();
 }

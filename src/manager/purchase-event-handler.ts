@@ -12,6 +12,7 @@ import {
   type Purchase,
   type PurchaseEvent,
   parsePurchaseEvent,
+  paymentTypes,
   unknownProductId,
 } from '../domain/purchase.js';
 import type { Storage } from '../ports/storage.js';
@@ -19,6 +20,7 @@ import { KeyedQueue } from './_keyed-queue.js';
 import type { LicenseDelivery } from './license-delivery.js';
 import type { PurchaseAction, PurchasePolicy, PurchaseRule } from './purchase-policy.js';
 import { applyRule, ruleHolds } from './purchase-transitions.js';
+import { salePurchaseOf } from './sale-purchase.js';
 
 /** What handling a purchase event did. */
 export type PurchaseEventAction =
@@ -121,7 +123,7 @@ export class PurchaseEventHandler {
       licenseKey: null,
     });
     if (seen) return this.#duplicate(input, await this.#find(input));
-    const event = await this.#ownShare(input);
+    const event = await this.#asBooked(input);
     if (event.purchase.isTest && !this.#o.processTestPurchases) {
       await audit.recordPurchase(event, null);
       return { action: 'ignored', license: null };
@@ -138,22 +140,32 @@ export class PurchaseEventHandler {
   }
 
   /**
-   * `event` with `purchase.amount` this refund's own share when the store reported the running total
-   * refunded of the payment (`refundTotal`): that total less what the log's earlier refunds of the
-   * payment booked (never below 0). Reads the store's purchase records once: refunds are rare.
+   * A refund as the books take it, reading the store's purchase records once (refunds are rare):
+   * - reported as the running total refunded of a payment (`refundTotal`), its own share: that total
+   *   less what the log's earlier refunds of the payment booked (never below 0);
+   * - a `partial_refund` that, with the sale's earlier refunds in its currency, refunds all the
+   *   sale's payments, a `refund`: the sale is refunded in full, however many steps it took (Paddle
+   *   reports each partial refund on its own).
    */
-  async #ownShare(event: PurchaseEvent): Promise<PurchaseEvent> {
+  async #asBooked(event: PurchaseEvent): Promise<PurchaseEvent> {
     const total = event.refundTotal;
-    if (total === undefined) return event;
-    let booked = 0;
-    const records = this.#o.storage.purchases.scan({ kind: 'purchase', source: event.purchase.source });
-    for await (const record of records) {
-      if (record.kind === 'purchase' && record.event.refundTotal?.payment === total.payment) {
-        booked += record.event.purchase.amount;
+    const { source, saleId, currency, amount } = event.purchase;
+    if (total === undefined && event.type !== 'partial_refund') return event;
+    let paid = 0;
+    let refunded = 0;
+    for await (const record of this.#o.storage.purchases.scan({ kind: 'purchase', source })) {
+      const earlier = record.kind === 'purchase' ? record.event : null;
+      if (total) {
+        if (earlier?.refundTotal?.payment === total.payment) refunded += earlier.purchase.amount;
+      } else if (earlier?.purchase.saleId === saleId && earlier.purchase.currency === currency) {
+        if (paymentTypes.has(earlier.type)) paid += earlier.purchase.amount;
+        else if (earlier.type === 'refund' || earlier.type === 'partial_refund')
+          refunded += earlier.purchase.amount;
       }
     }
-    const amount = Math.max(0, total.amount - booked);
-    return amount === event.purchase.amount ? event : { ...event, purchase: { ...event.purchase, amount } };
+    if (!total) return paid > 0 && refunded + amount >= paid ? { ...event, type: 'refund' } : event;
+    const share = Math.max(0, total.amount - refunded);
+    return share === amount ? event : { ...event, purchase: { ...event.purchase, amount: share } };
   }
 
   /** Stores a new license (idempotent on its sale), records it and emails it. */
@@ -264,8 +276,10 @@ export class PurchaseEventHandler {
       await audit.recordPurchase(filed, license.key);
       return { action: 'recorded', license };
     }
-    // The license's product decides the term: a renewal event may not name the product.
-    const plan = this.#o.plans({ ...event.purchase, productId: license.productId });
+    // The license's product and its sale's tier decide the term: a renewal or restart may name
+    // neither (a Stripe invoice carries no Checkout metadata), so the tier comes from the sale then.
+    const tier = event.purchase.tier ?? (await salePurchaseOf(audit, license.key))?.tier ?? null;
+    const plan = this.#o.plans({ ...event.purchase, productId: license.productId, tier });
     // A renewal adds a term, so it must apply once: its `extended` record, with an id derived from
     // the event, is written right after the extension and marks it applied.
     const renewalId = rule.action === 'extend' ? renewalRecordId(event) : undefined;

@@ -116,7 +116,7 @@ export function paddleCustomerToResolve(payload: unknown): string | null {
 }
 
 const noEmail =
-  'Paddle transactions carry no email: give paddle() a resolveCustomer option, or pass custom_data.email at checkout';
+  'no buyer email: give paddle() a resolveCustomer option, or pass custom_data.email at checkout';
 
 type Envelope = { event_id: string; occurred_at: string };
 type Fields = Pick<Purchase, 'saleId' | 'productId' | 'amount' | 'currency'> & Partial<Purchase>;

@@ -193,10 +193,7 @@ function purchaseOf(event: Envelope, parts: PurchaseParts): Purchase {
   let email = (custom.get('email') ?? parts.email ?? '').trim().toLowerCase();
   if (!emailAddressPattern.test(email)) {
     if (isSale) {
-      fail(
-        parts.custom.path,
-        'expected email=<buyer email> in the order’s custom_id (PayPal sends no buyer email)',
-      );
+      fail(parts.custom.path, 'expected email=<buyer email> in the order’s custom_id');
     }
     email = '';
   }

@@ -200,6 +200,33 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     });
   });
 
+  it("a renewal or restart that names no tier gets the term of its sale's tier", async () => {
+    // The README's plans: a Pro tier is a year, anything else perpetual.
+    const plans = ({ tier }: { tier: string | null }) => ({
+      ...(tier === 'Pro' ? { durationDays: 365, maxDevices: 3 } : { durationDays: null, maxDevices: 1 }),
+      graceDays: 7,
+    });
+    const { manager, clock } = setup(kind, { plans });
+    const sale = purchaseEventFixture({
+      purchase: { subscriptionId: 'sub_t', isRecurring: true, tier: 'Pro' },
+    });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    expect(license?.expiresAt).toBe('2026-03-01T10:00:00.000Z');
+    // A Stripe renewal invoice carries no Checkout metadata: no tier.
+    const renewal = followUp(sale, 'renewal', { saleId: 'in_2', tier: null });
+    expect(await manager.handlePurchaseEvent(renewal)).toMatchObject({
+      action: 'renewed',
+      license: { expiresAt: '2027-03-01T10:00:00.000Z' },
+    });
+    await manager.handlePurchaseEvent(followUp(sale, 'subscription_ended', { tier: null }));
+    clock.advance({ days: 10 });
+    const restarted = await manager.handlePurchaseEvent(
+      followUp(sale, 'subscription_restarted', { tier: null }),
+    );
+    // A year again, not the perpetual term of the tier-less plan.
+    expect(restarted.license?.expiresAt).toBe('2026-03-11T10:00:00.000Z');
+  });
+
   it('subscription end expires now; a restart reinstates a new term', async () => {
     const { manager, clock } = setup(kind, { plans: yearly });
     const sale = purchaseEventFixture({ purchase: { subscriptionId: 'sub_5', isRecurring: true } });
@@ -256,6 +283,30 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
       license: { status: 'active', expiresAt: license!.expiresAt },
     });
     expect((await manager.validate(license!.key)).code).toBe('EXPIRED');
+  });
+
+  it('partial refunds that add up to the sale are a full refund: the last one revokes', async () => {
+    const { manager } = setup(kind);
+    const sale = purchaseEventFixture({ purchase: { amount: 5000, currency: 'USD' } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    const part = (amount: number) => ({
+      ...followUp(sale, 'partial_refund'),
+      purchase: { ...sale.purchase, amount },
+    });
+    expect((await manager.handlePurchaseEvent(part(2000))).action).toBe('recorded');
+    // Another currency's refund does not count toward this sale's dollars.
+    const yen = { ...part(3000), purchase: { ...sale.purchase, amount: 3000, currency: 'JPY' } };
+    expect((await manager.handlePurchaseEvent(yen)).action).toBe('recorded');
+    expect(await manager.handlePurchaseEvent(part(3000))).toMatchObject({
+      action: 'revoked',
+      license: { key: license!.key, status: 'revoked', statusReason: 'refunded' },
+    });
+    const refunded = [];
+    for await (const record of manager.audit.getRefundedPurchases())
+      refunded.push(record.event.purchase.saleId);
+    expect(refunded).toEqual([sale.purchase.saleId]);
+    const stats = await manager.audit.getPurchaseStats();
+    expect(stats.revenue.USD).toEqual({ gross: 5000, refunded: 5000, net: 0 });
   });
 
   it('a refund before its sale is recorded, and the sale is born revoked without an email', async () => {
@@ -361,9 +412,8 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     });
     const a = purchaseEventFixture();
     await manager.handlePurchaseEvent(a);
-    expect((await manager.handlePurchaseEvent(followUp(a, 'partial_refund'))).license?.statusReason).toBe(
-      'partial',
-    );
+    const part = followUp(a, 'partial_refund', { amount: 1 }); // a part: all of it would be a refund
+    expect((await manager.handlePurchaseEvent(part)).license?.statusReason).toBe('partial');
     const b = purchaseEventFixture();
     await manager.handlePurchaseEvent(b);
     expect(await manager.handlePurchaseEvent(followUp(b, 'dispute'))).toMatchObject({

@@ -37,7 +37,7 @@ export function gumroad(options: GumroadProviderOptions): WebhookProvider {
   if (typeof token !== 'string' || token === '') {
     throw new LicenseKitError(
       'INVALID_INPUT',
-      'gumroad() needs a token (a non-empty string): Gumroad signs nothing, and a seller id is no secret',
+      'gumroad() needs a token: Gumroad signs nothing, and a seller id is no secret',
     );
   }
   if (sellers.some((seller) => typeof seller !== 'string' || seller === '')) {
