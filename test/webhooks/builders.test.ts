@@ -205,6 +205,20 @@ describe('lemonSqueezyWebhookRequest', () => {
     createdAt: now,
   });
 
+  it('an order edited in place into its refund, as the doc comment says, is the refund', async () => {
+    const order = lemonSqueezyOrderCreatedEvent({ email: 'ada@example.com', productId: 301, total: 2900 });
+    order.meta.event_name = 'order_refunded';
+    Object.assign(order.data.attributes, { status: 'refunded', refunded: true, refunded_amount: 2900 });
+    order.data.attributes.refunded_at = '2025-03-02T10:00:00.000Z'; // a string where the sale has null
+    order.data.attributes.updated_at = '2025-03-02T10:00:00.000Z';
+    const request = await lemonSqueezyWebhookRequest(order, lemonSecret);
+    expect(await lemonSqueezy({ signingSecret: lemonSecret }).parse(request)).toMatchObject({
+      type: 'refund',
+      occurredAt: '2025-03-02T10:00:00.000Z',
+      purchase: { amount: 2900 },
+    });
+  });
+
   it('passes lemonSqueezy() and yields the sale', async () => {
     const request = await lemonSqueezyWebhookRequest(payload, lemonSecret);
     expect(await lemonSqueezy({ signingSecret: lemonSecret }).parse(request)).toEqual({
@@ -402,7 +416,17 @@ describe('paypalWebhookRequest and paypalTestCredentials', () => {
     expect(certificate.subject).toContain('licensekit PayPal test');
     expect(credentials.certUrl).toBe(defaultPayPalTestCertUrl);
     await expect(credentials.getCertificate(credentials.certUrl)).resolves.toBe(credentials.certificate);
-    await expect(credentials.getCertificate('https://api.paypal.com/other')).rejects.toThrow();
+    // Another URL gets what PayPal's error response should give: '' (not a certificate: a 401).
+    await expect(credentials.getCertificate('https://api.paypal.com/other')).resolves.toBe('');
+    const forged = await paypalWebhookRequest(event, {
+      ...credentials,
+      webhookId,
+      certUrl: 'https://api.paypal.com/v1/notifications/certs/CERT-forged',
+    });
+    const provider = paypal({ webhookId, verify: { getCertificate: credentials.getCertificate } });
+    await expect(provider.parse(forged)).rejects.toSatisfy((error) =>
+      isLicenseKitError(error, 'WEBHOOK_UNAUTHORIZED'),
+    );
 
     const request = await paypalWebhookRequest(event, {
       ...credentials,

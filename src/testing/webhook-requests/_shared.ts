@@ -18,8 +18,8 @@ export interface WebhookRequestOptions {
 export interface TimestampedWebhookRequestOptions extends WebhookRequestOptions {
   /**
    * The time the signature claims, as a `Date` or Unix seconds (the header's unit). Default: now.
-   * Pass your provider's clock (e.g. a `fakeClock()`), since providers reject a timestamp outside
-   * their tolerance (Stripe 300 s, Paddle 5 s).
+   * Pass your provider's time (e.g. `clock()` of a `fakeClock()`, not the clock itself), since
+   * providers reject a timestamp outside their tolerance (Stripe 300 s, Paddle 5 s).
    */
   timestamp?: Date | number;
 }

@@ -84,7 +84,7 @@ export function lemonSqueezyOrderCreatedEvent(input: LemonSqueezyOrderInput) {
         total,
         status: 'paid',
         refunded: false,
-        refunded_at: null,
+        refunded_at: null as string | null,
         refunded_amount: 0,
         first_order_item: {
           product_id: input.productId,

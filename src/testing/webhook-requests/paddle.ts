@@ -76,7 +76,7 @@ export function paddleTransactionCompletedEvent(input: PaddleTransactionInput) {
       billed_at: at,
       items: [
         {
-          price: { id: randomId('pri_'), product_id: input.productId, name: null },
+          price: { id: randomId('pri_'), product_id: input.productId, name: null as string | null },
           product: { id: input.productId, name: input.productName ?? input.productId },
           quantity: 1,
         },

@@ -94,7 +94,11 @@ export interface PayPalTestCredentials {
   certificate: string;
   /** The URL the certificate is served at (a PayPal API host, as verifiers require). */
   certUrl: string;
-  /** Resolves to `certificate` for `certUrl` and rejects for any other URL: pass it to `paypal()`. */
+  /**
+   * Resolves to `certificate` for `certUrl` and to `''` for any other URL, as a `getCertificate`
+   * answering PayPal's error response should (so a forged certificate URL is a 401): pass it to
+   * `paypal()`.
+   */
   getCertificate(url: string): Promise<string>;
 }
 
@@ -120,8 +124,7 @@ export async function paypalTestCredentials(
     certificate,
     certUrl,
     async getCertificate(url: string): Promise<string> {
-      if (url !== certUrl) throw new Error(`paypalTestCredentials: no certificate is served at ${url}`);
-      return certificate;
+      return url === certUrl ? certificate : '';
     },
   };
 }
