@@ -12,7 +12,6 @@ import {
   type Purchase,
   type PurchaseEvent,
   parsePurchaseEvent,
-  paymentTypes,
   unknownProductId,
 } from '../domain/purchase.js';
 import type { Storage } from '../ports/storage.js';
@@ -20,6 +19,7 @@ import { KeyedQueue } from './_keyed-queue.js';
 import type { LicenseDelivery } from './license-delivery.js';
 import type { PurchaseAction, PurchasePolicy, PurchaseRule } from './purchase-policy.js';
 import { applyRule, ruleHolds } from './purchase-transitions.js';
+import { refundAsBooked } from './refund-as-booked.js';
 import { salePurchaseOf } from './sale-purchase.js';
 
 /** What handling a purchase event did. */
@@ -123,7 +123,7 @@ export class PurchaseEventHandler {
       licenseKey: null,
     });
     if (seen) return this.#duplicate(input, await this.#find(input));
-    const event = await this.#asBooked(input);
+    const event = await refundAsBooked(this.#o.storage.purchases, input);
     if (event.purchase.isTest && !this.#o.processTestPurchases) {
       await audit.recordPurchase(event, null);
       return { action: 'ignored', license: null };
@@ -137,35 +137,6 @@ export class PurchaseEventHandler {
       );
     }
     return this.#apply(event, rule);
-  }
-
-  /**
-   * A refund as the books take it, reading the store's purchase records once (refunds are rare):
-   * - reported as the running total refunded of a payment (`refundTotal`), its own share: that total
-   *   less what the log's earlier refunds of the payment booked (never below 0);
-   * - a `partial_refund` that, with the sale's earlier refunds in its currency, refunds all the
-   *   sale's payments, a `refund`: the sale is refunded in full, however many steps it took (Paddle
-   *   reports each partial refund on its own).
-   */
-  async #asBooked(event: PurchaseEvent): Promise<PurchaseEvent> {
-    const total = event.refundTotal;
-    const { source, saleId, currency, amount } = event.purchase;
-    if (total === undefined && event.type !== 'partial_refund') return event;
-    let paid = 0;
-    let refunded = 0;
-    for await (const record of this.#o.storage.purchases.scan({ kind: 'purchase', source })) {
-      const earlier = record.kind === 'purchase' ? record.event : null;
-      if (total) {
-        if (earlier?.refundTotal?.payment === total.payment) refunded += earlier.purchase.amount;
-      } else if (earlier?.purchase.saleId === saleId && earlier.purchase.currency === currency) {
-        if (paymentTypes.has(earlier.type)) paid += earlier.purchase.amount;
-        else if (earlier.type === 'refund' || earlier.type === 'partial_refund')
-          refunded += earlier.purchase.amount;
-      }
-    }
-    if (!total) return paid > 0 && refunded + amount >= paid ? { ...event, type: 'refund' } : event;
-    const share = Math.max(0, total.amount - refunded);
-    return share === amount ? event : { ...event, purchase: { ...event.purchase, amount: share } };
   }
 
   /** Stores a new license (idempotent on its sale), records it and emails it. */
