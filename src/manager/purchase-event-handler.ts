@@ -248,8 +248,11 @@ export class PurchaseEventHandler {
       return { action: 'recorded', license };
     }
     // The license's product and its sale's tier decide the term: a renewal or restart may name
-    // neither (a Stripe invoice carries no Checkout metadata), so the tier comes from the sale then.
-    const tier = event.purchase.tier ?? (await salePurchaseOf(audit, license.key))?.tier ?? null;
+    // neither (a Stripe invoice carries no Checkout metadata), so the tier comes from the sale then
+    // (a read of the log, for the rules that give a term only).
+    const term = rule.action === 'extend' || rule.action === 'reinstate';
+    const tier =
+      event.purchase.tier ?? (term ? (await salePurchaseOf(audit, license.key))?.tier : null) ?? null;
     const plan = this.#o.plans({ ...event.purchase, productId: license.productId, tier });
     // A renewal adds a term, so it must apply once: its `extended` record, with an id derived from
     // the event, is written right after the extension and marks it applied.
