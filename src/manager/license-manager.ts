@@ -224,8 +224,9 @@ export class LicenseManager {
   }
 
   /**
-   * Moves the expiry: `days` from the later of now and the current expiry, or `until` a date. A
-   * perpetual license never expires, so `days` leave it as it is; `until` gives it that expiry.
+   * Moves the expiry: `days` (a number over 0, at most 1,000,000) from the later of now and the
+   * current expiry, or `until` a date. A perpetual license never expires, so `days` leave it as it
+   * is; `until` gives it that expiry. An expiry that does not change is not recorded.
    */
   async extend(
     key: string,
@@ -233,8 +234,8 @@ export class LicenseManager {
     options: ActorOption = {},
   ): Promise<License> {
     const until = 'until' in by ? toInstant(by.until) : null;
-    if (!('until' in by) && !(by.days > 0 && by.days <= maxTermDays)) {
-      throw new LicenseKitError('INVALID_INPUT', 'extend needs days (up to 1,000,000) or an until date');
+    if (!('until' in by) && !(typeof by.days === 'number' && by.days > 0 && by.days <= maxTermDays)) {
+      throw new LicenseKitError('INVALID_INPUT', 'extend needs days or an until date');
     }
     return this.#admin(key, 'extended', null, options, (license) => {
       const current = license.expiresAt;

@@ -7,7 +7,7 @@ import {
 } from '../domain/audit-record.js';
 import type { Clock } from '../domain/clock.js';
 import type { License } from '../domain/license.js';
-import type { Plan, PlanResolver } from '../domain/plan.js';
+import { defaultPlan, type Plan, type PlanResolver } from '../domain/plan.js';
 import {
   type Purchase,
   type PurchaseEvent,
@@ -109,8 +109,9 @@ export class PurchaseEventHandler {
   #queueKey(event: PurchaseEvent): string {
     const { source } = event.purchase;
     if (this.#o.policy[event.type].action === 'create') return saleQueueKey(event);
-    if (event.refundTotal) return `${source}\u0000refunds\u0000${event.refundTotal.payment}`;
-    return `${source}\u0000${event.eventId}`;
+    // Refunds of one payment, or partial refunds of one sale, add up: one at a time.
+    const payment = event.refundTotal?.payment ?? (event.type === 'partial_refund' && event.purchase.saleId);
+    return payment ? `${source}\u0000refunds\u0000${payment}` : `${source}\u0000${event.eventId}`;
   }
 
   async #handle(input: PurchaseEvent): Promise<PurchaseEventResult> {
@@ -229,8 +230,14 @@ export class PurchaseEventHandler {
     const { storage, audit } = this.#o;
     let license = await this.#find(event);
     if (!license && (rule.action === 'revoke' || rule.action === 'suspend')) {
-      const plan = this.#seats(event.purchase);
-      const early = applyRule(rule, this.#o.newLicense(event.purchase, plan), event, plan, this.#o.clock);
+      // Terms need no plan here: the sale, when it comes, gives the license its own (see #settle).
+      const early = applyRule(
+        rule,
+        this.#o.newLicense(event.purchase, defaultPlan),
+        event,
+        defaultPlan,
+        this.#o.clock,
+      );
       const inserted = await storage.licenses.insert(early);
       if (inserted.created) {
         await audit.recordPurchase(event, inserted.license.key);
@@ -247,13 +254,18 @@ export class PurchaseEventHandler {
       await audit.recordPurchase(filed, license.key);
       return { action: 'recorded', license };
     }
-    // The license's product and its sale's tier decide the term: a renewal or restart may name
-    // neither (a Stripe invoice carries no Checkout metadata), so the tier comes from the sale then
-    // (a read of the log, for the rules that give a term only).
-    const term = rule.action === 'extend' || rule.action === 'reinstate';
-    const tier =
-      event.purchase.tier ?? (term ? (await salePurchaseOf(audit, license.key))?.tier : null) ?? null;
-    const plan = this.#o.plans({ ...event.purchase, productId: license.productId, tier });
+    // The license's product and its sale's tier decide the term of the rules that give one: a
+    // renewal or restart may name neither (a Stripe invoice carries no Checkout metadata), so the
+    // tier comes from the sale then (a read of the log).
+    const { tier } = event.purchase;
+    const plan =
+      rule.action === 'extend' || rule.action === 'reinstate'
+        ? this.#o.plans({
+            ...event.purchase,
+            productId: license.productId,
+            tier: tier ?? (await salePurchaseOf(audit, license.key))?.tier ?? null,
+          })
+        : defaultPlan;
     // A renewal adds a term, so it must apply once: its `extended` record, with an id derived from
     // the event, is written right after the extension and marks it applied.
     const renewalId = rule.action === 'extend' ? renewalRecordId(event) : undefined;
@@ -303,8 +315,8 @@ export class PurchaseEventHandler {
     const { source, saleId, subscriptionId } = event.purchase;
     const licenses = this.#o.storage.licenses;
     const bySale = () => licenses.getByPurchase(source, saleId);
-    // The subscription's current license: the one that runs longest. A system that issued a key per
-    // payment (as the legacy import keeps them) leaves several.
+    // The subscription's current license: the active one that runs longest. A system that issued a
+    // key per payment (as the legacy import keeps them) leaves several.
     const bySubscription = async () => {
       let current: License | null = null;
       if (subscriptionId === null) return current;
@@ -329,9 +341,13 @@ export class PurchaseEventHandler {
   }
 }
 
-/** When `license` expires, in ms; a license without an expiry runs longest. */
+/**
+ * How long `license` runs, to find a subscription's current one: an active license before any other,
+ * then the later expiry (none is later than any date; a `Date` ends before 9e15 ms).
+ */
 function endOf(license: License): number {
-  return license.expiresAt === null ? Number.POSITIVE_INFINITY : Date.parse(license.expiresAt);
+  const end = license.expiresAt === null ? 9e15 : Date.parse(license.expiresAt);
+  return license.status === 'active' ? end + 2e16 : end;
 }
 
 /** Whether `license` lacks what only its sale can give: a product or an email. */

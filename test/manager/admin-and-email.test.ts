@@ -129,6 +129,8 @@ describe.each(storageKinds)('admin actions and email on %s storage', (kind) => {
       { days: 0 },
       { days: Number.NaN },
       { days: 1e9 }, // beyond what a Date holds
+      { days: true as unknown as number },
+      { days: '30' as unknown as number },
       { until: 'soon' },
       { until: '2030-13-01T00:00:00Z' },
     ];

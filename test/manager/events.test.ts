@@ -309,6 +309,47 @@ describe.each(storageKinds)('purchase events on %s storage', (kind) => {
     expect(stats.revenue.USD).toEqual({ gross: 5000, refunded: 5000, net: 0 });
   });
 
+  it('two partial refunds that complete the sale, delivered at once, revoke the license once', async () => {
+    const { manager } = setup(kind);
+    const sale = purchaseEventFixture({ purchase: { source: 'paddle', amount: 1000 } });
+    const { license } = await manager.handlePurchaseEvent(sale);
+    const half = () => followUp(sale, 'partial_refund', { amount: 500 });
+    const results = await Promise.all([
+      manager.handlePurchaseEvent(half()),
+      manager.handlePurchaseEvent(half()),
+    ]);
+    expect(results.map((result) => result.action).sort()).toEqual(['recorded', 'revoked']);
+    expect((await manager.getLicense(license!.key))?.status).toBe('revoked');
+  });
+
+  it('a refund needs no plan: one that names no tier revokes under plans looked up by tier', async () => {
+    const table: Record<string, { durationDays: number | null; maxDevices: number }> = {
+      Pro: { durationDays: 365, maxDevices: 3 },
+    };
+    const { manager } = setup(kind, { plans: ({ tier }) => table[tier ?? '']! });
+    const sale = purchaseEventFixture({ purchase: { tier: 'Pro' } });
+    expect((await manager.handlePurchaseEvent(sale)).action).toBe('created');
+    // Stripe refunds and disputes carry no Checkout metadata: no tier.
+    expect((await manager.handlePurchaseEvent(followUp(sale, 'refund', { tier: null }))).action).toBe(
+      'revoked',
+    );
+    // So does a refund that comes before its sale: the sale gives the license its terms later.
+    const early = purchaseEventFixture({ type: 'refund', purchase: { tier: null } });
+    expect((await manager.handlePurchaseEvent(early)).action).toBe('recorded');
+  });
+
+  it('a renewal extends the license of the subscription that is active, not a revoked one that runs longer', async () => {
+    const { manager, clock } = setup(kind, { plans: () => ({ durationDays: 30, maxDevices: 1 }) });
+    const first = purchaseEventFixture({ purchase: { subscriptionId: 'sub-r', isRecurring: true } });
+    const active = (await manager.handlePurchaseEvent(first)).license!;
+    clock.advance({ days: 10 });
+    const second = purchaseEventFixture({ purchase: { subscriptionId: 'sub-r', isRecurring: true } });
+    const revoked = (await manager.handlePurchaseEvent(second)).license!;
+    await manager.revoke(revoked.key, 'refunded');
+    const renewed = await manager.handlePurchaseEvent(followUp(first, 'renewal', { saleId: 'renewal-1' }));
+    expect(renewed.license?.key).toBe(active.key);
+  });
+
   it('a refund before its sale is recorded, and the sale is born revoked without an email', async () => {
     const { manager, mailer, licenses } = setup(kind);
     const sale = purchaseEventFixture();

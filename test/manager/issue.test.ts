@@ -229,6 +229,9 @@ describe.each(storageKinds)('issuing licenses on %s storage', (kind) => {
       () => ({ durationDays: 1e12, maxDevices: 1 }),
       () => ({ durationDays: null, maxDevices: 1.5 }),
       () => ({ durationDays: 30, maxDevices: 1, graceDays: Number.NaN }),
+      () => ({ durationDays: 0, maxDevices: 1 }),
+      () => ({ durationDays: -30, maxDevices: 1 }),
+      () => ({ durationDays: null, maxDevices: -1 }),
     ]) {
       const { manager, licenses, records } = setup(kind, { plans });
       await expect(manager.handlePurchaseEvent(purchaseEventFixture())).rejects.toSatisfy((e) =>

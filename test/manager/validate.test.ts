@@ -1,5 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createLicenseKeyFormat, generateLicenseKey, isLicenseKitError } from '../../src/index.js';
+import {
+  createLicenseKeyFormat,
+  generateLicenseKey,
+  isLicenseKitError,
+  type LicenseManagerOptions,
+} from '../../src/index.js';
 import { purchaseEventFixture } from '../../src/testing.js';
 import { actions, followUp, setup, storageKinds } from '../helpers/manager-setup.js';
 
@@ -186,10 +192,11 @@ describe.each(storageKinds)('validate on %s storage', (kind) => {
   });
 
   it("the README's plans give a Pro sale its term, seats and grace (grace is looked up by product)", async () => {
-    const readmePlans = ({ tier }: { tier: string | null }) => ({
-      ...(tier === 'Pro' ? { durationDays: 365, maxDevices: 3 } : { durationDays: null, maxDevices: 1 }),
-      graceDays: 7,
-    });
+    // The plans of the README's first example, as written there.
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const source = /\n {2}plans: (\(\{ tier \}\) => \(\{[\s\S]*?\n {2}\}\)),\n/.exec(readme)?.[1];
+    expect(source).toBeDefined();
+    const readmePlans = new Function(`return ${source}`)() as NonNullable<LicenseManagerOptions['plans']>;
     const context = setup(kind, { plans: readmePlans });
     const { license } = await context.manager.handlePurchaseEvent(
       purchaseEventFixture({ purchase: { tier: 'Pro' } }),
@@ -197,6 +204,17 @@ describe.each(storageKinds)('validate on %s storage', (kind) => {
     expect(license).toMatchObject({ maxDevices: 3, expiresAt: '2026-03-01T10:00:00.000Z' });
     context.clock.advance({ days: 366 });
     expect((await context.manager.validate(license!.key)).code).toBe('GRACE_PERIOD');
+  });
+
+  it('grace is looked up without the tier: a grace given to one tier only is never given', async () => {
+    const context = setup(kind, {
+      plans: ({ tier }) => ({ durationDays: 30, maxDevices: 1, graceDays: tier === 'Pro' ? 7 : 0 }),
+    });
+    const { license } = await context.manager.handlePurchaseEvent(
+      purchaseEventFixture({ purchase: { tier: 'Pro' } }),
+    );
+    context.clock.advance({ days: 31 });
+    expect((await context.manager.validate(license!.key)).code).toBe('EXPIRED');
   });
 
   it('a license expires at its expiresAt: from that instant on, its grace and then EXPIRED', async () => {
