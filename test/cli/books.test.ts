@@ -1,6 +1,6 @@
 /** `stats`, `purchases` and `export-csv` against a real data directory, checked against the library. */
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditRecord, PurchaseStats } from '../../src/index.js';
 import { TempDirs } from '../helpers/temp-dir.js';
@@ -243,8 +243,12 @@ describe('export-csv', () => {
   });
 
   it("never replaces the storage's own files, --force or not, however the path is spelled", async () => {
-    for (const name of ['purchases.jsonl', 'licenses.json']) {
-      const file = join(dir, '.', name);
+    const spellings = (name: string) => [
+      join(dir, name),
+      `${dir}/./${name}`,
+      `${dir}/../${basename(dir)}/${name}`,
+    ];
+    for (const file of ['purchases.jsonl', 'licenses.json'].flatMap(spellings)) {
       const before = readFileSync(file);
       const refused = await cli('export-csv', file, '--force');
       expect(refused.code).toBe(1);

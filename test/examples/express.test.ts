@@ -3,7 +3,7 @@
  * ephemeral port of 127.0.0.1, spoken to over HTTP; then stopped with SIGTERM and started again on
  * the same data dir. Plus the SMTP mailer, the env-driven store setup and the rate limit, in process.
  */
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -326,6 +326,33 @@ describe('examples/express settings from the environment', () => {
       1,
       'loopback',
     ]);
+  });
+
+  it('the server refuses to start on a rate limit of 0 or a port that is no number, and says why', () => {
+    for (const [name, value] of [
+      ['RATE_LIMIT_PER_MINUTE', '0'],
+      ['RATE_LIMIT_BURST', '0'],
+      ['PORT', 'eighty'],
+    ] as const) {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'examples/express/server.ts'], {
+        cwd: root,
+        // It stops before it opens the storage: the data directory is never made.
+        env: {
+          ...childEnv,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          DATA_DIR: join(tmpdir(), 'lk-never-made'),
+          [name]: value,
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect({ name, status: run.status === 0 ? 0 : 'failed', said: run.stderr }).toEqual({
+        name,
+        status: 'failed',
+        said: expect.stringContaining(`${name} must be a whole number`),
+      });
+    }
   });
 
   it('refuses a rate limit of 0 or a number that is not whole, and takes the default when empty', async () => {
