@@ -16,6 +16,11 @@ export interface AtomicWriteOptions {
   backupPath?: string;
   /** Called just before the rename that commits; throwing aborts the write (lock fencing). */
   beforeCommit?: () => Promise<void>;
+  /**
+   * Called right after the rename: the file is replaced from then on, even if making the rename
+   * durable (the directory fsync) then fails and the write rejects.
+   */
+  afterCommit?: () => Promise<void>;
 }
 
 /**
@@ -70,6 +75,7 @@ export async function writeFileAtomic(
     if (options.backupPath) await keepBackup(io, path, options.backupPath);
     await options.beforeCommit?.();
     await io.rename(temp, path);
+    await options.afterCommit?.();
   } catch (error) {
     if (fd !== undefined) await closeQuietly(io, fd);
     await unlinkQuietly(io, temp);

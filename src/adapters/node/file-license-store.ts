@@ -154,7 +154,10 @@ class FileLicenseStore implements LicenseStore {
    */
   async *list(filter?: Parameters<LicenseStore['list']>[0]): AsyncGenerator<License> {
     await this.#ready();
-    yield* this.#cache.view.filter(filter);
+    // Taken between file reads: a reload in progress (another process compacted the file) fills a
+    // new table, which is whole only once the read that fills it ends.
+    const table = await this.#fileQueue.run(async () => this.#cache.view);
+    yield* table.filter(filter);
   }
 
   /** Rejects every call from now on, waits for the writes in flight and writes the pending telemetry. */

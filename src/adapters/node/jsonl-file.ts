@@ -227,12 +227,18 @@ export class JsonlFile {
     fence: Fence,
   ): Promise<void> {
     const header = newHeader(this.#format);
-    await writeFileAtomic(this.#io, path, chain(header, body), { beforeCommit: fence });
-    const { ino } = await this.#io.stat(path);
-    this.#offset = header.length + length;
-    this.#lines = records + 1;
-    this.#ino = ino;
-    this.#header = header;
+    await writeFileAtomic(this.#io, path, chain(header, body), {
+      beforeCommit: fence,
+      // Known from the rename on, even if the directory fsync then fails: a file taken for another
+      // process's would be read afresh, adding this process's telemetry to what it already holds.
+      afterCommit: async () => {
+        const { ino } = await this.#io.stat(path);
+        this.#offset = header.length + length;
+        this.#lines = records + 1;
+        this.#ino = ino;
+        this.#header = header;
+      },
+    });
   }
 
   /** The bytes of the file open at `fd` from `start` to `end`, chunk by chunk. */
