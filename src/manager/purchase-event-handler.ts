@@ -230,14 +230,13 @@ export class PurchaseEventHandler {
     const { storage, audit } = this.#o;
     let license = await this.#find(event);
     if (!license && (rule.action === 'revoke' || rule.action === 'suspend')) {
-      // Terms need no plan here: the sale, when it comes, gives the license its own (see #settle).
-      const early = applyRule(
-        rule,
-        this.#o.newLicense(event.purchase, defaultPlan),
-        event,
-        defaultPlan,
-        this.#o.clock,
-      );
+      // The event's own purchase gives the terms, until the sale gives its own (see #settle); a
+      // refund names no tier, so a plan found by tier alone may be none: the default then.
+      let plan: Plan = defaultPlan;
+      try {
+        plan = this.#seats(event.purchase);
+      } catch {}
+      const early = applyRule(rule, this.#o.newLicense(event.purchase, plan), event, plan, this.#o.clock);
       const inserted = await storage.licenses.insert(early);
       if (inserted.created) {
         await audit.recordPurchase(event, inserted.license.key);
@@ -330,13 +329,9 @@ export class PurchaseEventHandler {
       : ((await bySale()) ?? (await bySubscription()));
   }
 
-  #plan(purchase: Purchase): Plan {
-    return this.#o.plans(purchase);
-  }
-
   /** The plan of a sale with its seats multiplied by the quantity bought. */
   #seats(purchase: Purchase): Plan {
-    const plan = this.#plan(purchase);
+    const plan = this.#o.plans(purchase);
     return { ...plan, maxDevices: purchase.quantity * plan.maxDevices };
   }
 }

@@ -18,11 +18,8 @@ const renamed =
   (name: string) =>
   (license: License): License => ({ ...license, customerName: name });
 
-/** A journal at `path` holding 50 licenses and enough lines that the next write compacts it. */
-async function dueForCompaction(
-  path: string,
-  writer: ReturnType<typeof jsonlLicenseStore>,
-): Promise<License[]> {
+/** Fills `writer`'s journal with 50 licenses and enough lines that the next write compacts it. */
+async function dueForCompaction(writer: ReturnType<typeof jsonlLicenseStore>): Promise<License[]> {
   const licenses = Array.from({ length: 50 }, () => licenseFixture());
   for (const license of licenses) await writer.insert(license);
   for (let i = 0; i < 1050; i++) await writer.update(licenses[0]!.key, renamed(`w${i}`));
@@ -34,7 +31,7 @@ describe('a JSONL license journal that another store compacts', () => {
     const path = join(await dirs.make('jsonl-list-compaction'), 'licenses.jsonl');
     const reader = jsonlLicenseStore({ path });
     const writer = jsonlLicenseStore({ path });
-    const licenses = await dueForCompaction(path, writer);
+    const licenses = await dueForCompaction(writer);
     expect(await collect(reader.list())).toHaveLength(50); // read, and fresh for 100 ms
     const before = (await stat(path)).ino;
     await writer.update(licenses[0]!.key, renamed('compacting'));
