@@ -11,10 +11,12 @@ import { deviceFixture, licenseFixture } from '../../src/testing.js';
 import { TempDirs } from '../helpers/temp-dir.js';
 
 /**
- * `LicenseLine` writes licenses.json's lines by hand and rebuilds them from cached parts after a
- * telemetry change: its text must be exactly what `JSON.stringify` writes for the license in the
- * schema's field order, however the line was made. The store reuses the bytes of whole chunks of
- * lines that did not change: the file must hold what the store holds after every kind of write.
+ * `LicenseLine` writes licenses.json's lines by hand and, after a telemetry change, replaces the
+ * telemetry values in the bytes of the line before: its text must be exactly what `JSON.stringify`
+ * writes for the license in the schema's field order, however the line was made, and a line read
+ * from a file keeps its own spelling of everything but those values. The store reuses the bytes of
+ * whole chunks of lines that did not change: the file must hold what the store holds after every
+ * kind of write.
  */
 
 // Characters JSON escapes or that trip hand-written writers: quotes, backslashes, control
@@ -146,6 +148,92 @@ describe('LicenseLine', () => {
         }
       }),
     );
+  });
+
+  it('replaces the telemetry values of a line written at an offset of a bigger buffer', () => {
+    const changes = license.chain((l) => fc.tuple(fc.constant(l), telemetryOf(l), telemetryOf(l)));
+    fc.assert(
+      fc.property(changes, fc.nat({ max: 9 }), ([first, second, third], offset) => {
+        const fresh = LicenseLine.of(first);
+        const buffer = Buffer.alloc(offset + fresh.length + 5, '#');
+        const placed = fresh.writeTo(buffer, offset);
+        expect(buffer.toString('utf8', 0, offset)).toBe('#'.repeat(offset));
+        expect(buffer.toString('utf8', offset + placed.length)).toBe('#####');
+        const next = LicenseLine.of(second, placed);
+        const target = Buffer.alloc(next.length + 3, '#');
+        const moved = next.writeTo(target, 3);
+        expect(moved.text()).toBe(JSON.stringify(second));
+        expect(LicenseLine.of(third, moved).text()).toBe(JSON.stringify(third));
+      }),
+    );
+  });
+
+  it('moves what follows a value that changes length, even when the line keeps its length', () => {
+    const l = licenseFixture({
+      devices: [
+        deviceFixture({ lastSeenAt: '2025-01-01T00:00:00Z' }),
+        deviceFixture({ lastSeenAt: '2025-01-01T00:00:00.0000000Z' }),
+      ],
+      maxDevices: 2,
+    });
+    const at = '2025-02-01T00:00:00.000Z';
+    const next: License = { ...l, devices: l.devices.map((d) => ({ ...d, lastSeenAt: at })) };
+    const line = LicenseLine.of(next, LicenseLine.of(l));
+    expect(line.length).toBe(LicenseLine.of(l).length);
+    expect(line.text()).toBe(JSON.stringify(next));
+  });
+
+  it('replaces the telemetry values of a line read from a file in its own bytes', () => {
+    // As another writer may spell it: every character past ASCII escaped, after some other bytes.
+    const escapeNonAscii = (line: string) =>
+      line.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const changes = license.chain((l) => fc.tuple(fc.constant(l), telemetryOf(l), fc.boolean()));
+    fc.assert(
+      fc.property(changes, ([l, next, escaped]) => {
+        const spell = (x: License) => (escaped ? escapeNonAscii(JSON.stringify(x)) : JSON.stringify(x));
+        const file = Buffer.from(`é,${spell(l)},ü`);
+        const start = Buffer.byteLength('é,');
+        const read = LicenseLine.read(l, file, start, file.length - Buffer.byteLength(',ü'));
+        expect(read.text()).toBe(spell(l));
+        expect(LicenseLine.of(next, read).text()).toBe(spell(next));
+      }),
+    );
+  });
+
+  it('writes a fresh line for a telemetry change of a line read with its telemetry laid out otherwise', () => {
+    const l = licenseFixture({
+      customerName: 'A "lastSeenAt":"2025-01-01T00:00:00.000Z" fan',
+      devices: [deviceFixture(), deviceFixture()],
+      maxDevices: 2,
+      lastValidatedAt: '2025-01-01T00:00:00.000Z',
+      validationCount: 7,
+    });
+    const next: License = {
+      ...l,
+      lastValidatedAt: '2025-02-01T00:00:00.000Z',
+      validationCount: 8,
+      devices: l.devices.map((d) => ({ ...d, lastSeenAt: '2025-02-01T00:00:00.000Z' })),
+    };
+    const { lastValidatedAt, validationCount, ...rest } = l;
+    const written = JSON.stringify(l);
+    const seen = `"lastSeenAt":"${l.devices[1]!.lastSeenAt}"`;
+    const layouts = [
+      written, // as written: the name's quotes are escaped, so it holds no member
+      written.replace('"validationCount":7', '"validationCount": 7'),
+      written.replace('"validationCount":7', '"validationCount":7.0'),
+      JSON.stringify({ validationCount, lastValidatedAt, ...rest }), // out of order
+      // A member twice (the last one counts), before or after the one in place.
+      `{"validationCount":1,${written.slice(1)}`,
+      `${written.slice(0, -1)},"validationCount":7}`,
+      `${written.slice(0, -1)},"lastValidatedAt":"${lastValidatedAt}"}`,
+      written.replace(seen, `${seen},${seen}`),
+    ];
+    for (const layout of layouts) {
+      expect(JSON.parse(layout)).toEqual(l);
+      const bytes = Buffer.from(layout);
+      const line = LicenseLine.of(next, LicenseLine.read(l, bytes, 0, bytes.length));
+      expect(line.text()).toBe(JSON.stringify(next));
+    }
   });
 
   it('keeps the line of a license that did not change', () => {

@@ -36,6 +36,8 @@ const headText = `{"format":"${format}","version":1,"generation":`;
 // Generation 0 stands for "no file": a head that claims it is not trusted, the file is read in full.
 const headPattern = new RegExp(`^\\{"format":"${format}","version":(\\d+),"generation":([1-9]\\d*),`);
 const footer = Buffer.from(licenseFileFooter);
+const comma = 0x2c;
+const lineBreak = 0x0a;
 /** Lines per chunk of the file (~1 MiB of typical licenses): a write encodes only the chunks that changed. */
 const linesPerChunk = 2048;
 
@@ -163,15 +165,30 @@ class JsonLicenseFile implements LicenseFile {
     return chunks;
   }
 
-  /** Chunk `index` of the licenses: as last written if it holds the same lines, else encoded anew. */
+  /**
+   * Chunk `index` of the licenses: as last written if it holds the same lines, else the lines'
+   * bytes copied into a buffer of its own, each line preceded by its separator (`,` and a line
+   * break) but the very first.
+   */
   #chunk(index: number, lines: LicenseLine[]): Chunk {
     const written = this.#chunks[index];
     if (written?.lines.length === lines.length && lines.every((line, i) => line === written.lines[i])) {
       return written;
     }
-    let text = index === 0 ? lines[0]!.text() : `,\n${lines[0]!.text()}`;
-    for (let i = 1; i < lines.length; i++) text += `,\n${lines[i]!.text()}`;
-    return { lines, bytes: Buffer.from(text) };
+    let length = 2 * lines.length - (index === 0 ? 2 : 0);
+    for (const line of lines) length += line.length;
+    const bytes = Buffer.alloc(length);
+    let at = 0;
+    const placed = lines.map((line) => {
+      if (at > 0 || index > 0) {
+        bytes[at++] = comma;
+        bytes[at++] = lineBreak;
+      }
+      const copy = line.writeTo(bytes, at);
+      at += copy.length;
+      return copy;
+    });
+    return { lines: placed, bytes };
   }
 
   /** The generation in the file's first bytes (0 when there is no file), or -2 when it is not there. */
@@ -297,7 +314,7 @@ function chunksAsRead({ fileLines, list }: FileAsRead): Chunk[] {
     const end = Math.min(first + linesPerChunk, list.length);
     const lines: LicenseLine[] = [];
     for (let i = first; i < end; i++) {
-      lines.push(LicenseLine.read(list[i]!, bytes.subarray(starts[i], ends[i])));
+      lines.push(LicenseLine.read(list[i]!, bytes, starts[i]!, ends[i]!));
     }
     // From the `,` that ends the chunk before (its separator), as the encoder writes it.
     const from = first === 0 ? starts[0]! : ends[first - 1]!;
