@@ -176,6 +176,42 @@ describe('a telemetry-only update adding an unknown property', () => {
   });
 });
 
+describe('update of a license in a fresh table (the validation fast path)', () => {
+  const stores = [
+    ['licenses.json', (dir: string) => jsonFileLicenseStore({ path: join(dir, 'licenses.json') })],
+    ['licenses.jsonl', (dir: string) => jsonlLicenseStore({ path: join(dir, 'licenses.jsonl') })],
+  ] as const;
+  for (const [name, open] of stores) {
+    it(`${name}: returns a promise that rejects, never throws, when the mutation fails`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'licensekit-fast-update-'));
+      const store = open(dir);
+      try {
+        const license = licenseFixture();
+        await store.insert(license);
+        expect(await store.get(license.key)).toEqual(license); // the table is fresh now
+        const failure = new Error('mutate failed');
+        let thrown: unknown = null;
+        let update: Promise<unknown> | null = null;
+        try {
+          update = store.update(license.key, () => {
+            throw failure;
+          });
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeNull();
+        await expect(update).rejects.toBe(failure);
+        const rekeyed = store.update(license.key, (current) => ({ ...current, key: 'ANOTHER-KEY' }));
+        await expect(rekeyed).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+        expect(await store.get(license.key)).toEqual(license);
+      } finally {
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);

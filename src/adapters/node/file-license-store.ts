@@ -137,15 +137,30 @@ class FileLicenseStore implements LicenseStore {
     return (await this.#commits.submit({ kind: 'insert', license: valid })) as InsertResult;
   }
 
-  async update(key: string, mutate: LicenseMutation): Promise<License | null> {
-    // As in get: while the table is fresh the store is open and current, so validations skip #ready.
-    if (!this.#fresh) await this.#ready();
+  update(key: string, mutate: LicenseMutation): Promise<License | null> {
+    // As in get: while the table is fresh the store is open and current, and a validation (a
+    // telemetry-only change) is recorded without an async frame.
+    const current = this.#fresh ? this.#cache.view.get(key) : null;
+    if (current === null) return this.#updateSlow(key, mutate);
+    try {
+      return Promise.resolve(this.#change(key, current, mutate));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async #updateSlow(key: string, mutate: LicenseMutation): Promise<License | null> {
+    await this.#ready();
     const current = this.#cache.view.get(key) ?? (await this.#recheck(() => this.#cache.view.get(key)));
-    if (current === null) return null;
+    return current === null ? null : this.#change(key, current, mutate);
+  }
+
+  /** Applies `mutate` to `current`, the view's license: a telemetry-only change is recorded, any other committed. */
+  #change(key: string, current: License, mutate: LicenseMutation): License | Promise<License | null> {
     const next = applyMutation(current, mutate);
     if (next === current) return current;
     if (isTelemetryOnlyChange(current, next)) return this.#recordTelemetry(next);
-    return (await this.#commits.submit({ kind: 'update', key, mutate })) as License | null;
+    return this.#commits.submit({ kind: 'update', key, mutate }) as Promise<License | null>;
   }
 
   /**
@@ -213,9 +228,12 @@ class FileLicenseStore implements LicenseStore {
   }
 
   #sharedRefresh(): Promise<void> {
-    // While this process holds the lock, no other process can write: the table is current, and a
-    // refresh would only wait behind our own write of the file.
-    if (this.#holdingLock) return Promise.resolve();
+    // While this process holds the lock, no other process can write: the table is current (fresh),
+    // and a refresh would only wait behind our own write of the file.
+    if (this.#holdingLock) {
+      this.#markFresh();
+      return Promise.resolve();
+    }
     this.#refreshing ??= this.#refresh().finally(() => {
       this.#refreshing = null;
     });
