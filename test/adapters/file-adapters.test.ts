@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { type FileIO, nodeFileIO } from '../../src/adapters/node/file-io.js';
 import { type AuditRecord, createdRecordId, type Storage } from '../../src/index.js';
 import { fileStorage, jsonFileLicenseStore, jsonlLicenseStore, jsonlPurchaseLog } from '../../src/node.js';
 import { licenseFixture, runStorageConformance } from '../../src/testing.js';
@@ -201,6 +202,8 @@ describe('update of a license in a fresh table (the validation fast path)', () =
         }
         expect(thrown).toBeNull();
         await expect(update).rejects.toBe(failure);
+        const notAKey = store.update(undefined as unknown as string, (current) => current);
+        await expect(notAKey).rejects.toBeInstanceOf(Error);
         const rekeyed = store.update(license.key, (current) => ({ ...current, key: 'ANOTHER-KEY' }));
         await expect(rekeyed).rejects.toMatchObject({ code: 'INVALID_INPUT' });
         expect(await store.get(license.key)).toEqual(license);
@@ -210,6 +213,48 @@ describe('update of a license in a fresh table (the validation fast path)', () =
       }
     });
   }
+});
+
+describe('a write that fails after its rename landed', () => {
+  it('licenses.json: leaves reads to look at the file again once refreshMs has passed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'licensekit-late-failure-'));
+    const path = join(dir, 'licenses.json');
+    let inject = false;
+    const directoryFds = new Set<number>();
+    const io: FileIO = {
+      ...nodeFileIO,
+      open: async (file, flags, mode) => {
+        const fd = await nodeFileIO.open(file, flags, mode);
+        if (inject && file === dir) directoryFds.add(fd);
+        return fd;
+      },
+      fsync: async (fd) => {
+        if (directoryFds.delete(fd)) throw Object.assign(new Error('injected'), { code: 'EIO' });
+        return nodeFileIO.fsync(fd);
+      },
+      rename: async (from, to) => {
+        if (inject && to === path) await new Promise((resolve) => setTimeout(resolve, 300));
+        return nodeFileIO.rename(from, to);
+      },
+    };
+    const store = jsonFileLicenseStore({ path, io, refreshMs: 50 });
+    try {
+      const license = licenseFixture();
+      await store.insert(license);
+      inject = true;
+      const revoke = store.update(license.key, (l) => ({ ...l, status: 'revoked', statusReason: 'manual' }));
+      // Reads while the write holds the lock answer from the table, as it was.
+      const reads = setInterval(() => void store.get(license.key), 10);
+      await expect(revoke).rejects.toMatchObject({ code: 'STORAGE_IO' });
+      clearInterval(reads);
+      inject = false;
+      // The file holds the change (its rename landed), and the table was read over 50 ms ago.
+      expect((await store.get(license.key))?.status).toBe('revoked');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type FileIO, nodeFileIO } from '../../src/adapters/node/file-io.js';
-import { LicenseLine } from '../../src/adapters/node/license-line.js';
+import { LicenseLine, type LineToWrite } from '../../src/adapters/node/license-line.js';
 import type { Device, License } from '../../src/domain/license.js';
 import type { LicenseStore } from '../../src/index.js';
 import { jsonFileLicenseStore } from '../../src/node.js';
@@ -113,13 +113,24 @@ const nonTelemetryFields = [
   'deliveredAt',
 ] as const satisfies readonly (keyof License)[];
 
+/** `line` written into a buffer of its own: a written line, whose bytes later lines are made from. */
+const written = (line: LineToWrite): LicenseLine => line.writeTo(Buffer.alloc(line.length), 0);
+/** The text of `line` once written. */
+const textOf = (line: LineToWrite): string => {
+  const bytes = Buffer.alloc(line.length);
+  line.writeTo(bytes, 0);
+  return bytes.toString();
+};
+/** The line of `license` serialized afresh and written. */
+const fresh = (license: License): LicenseLine => written(LicenseLine.of(license));
+
 describe('LicenseLine', () => {
   it('writes a license exactly as JSON.stringify does in the schema order, and it parses back equal', () => {
     fc.assert(
       fc.property(license, (l) => {
         const line = LicenseLine.of(l);
-        expect(line.text()).toBe(JSON.stringify(l));
-        expect(JSON.parse(line.text())).toEqual(l);
+        expect(textOf(line)).toBe(JSON.stringify(l));
+        expect(JSON.parse(textOf(line))).toEqual(l);
         expect(line.license).toBe(l);
       }),
     );
@@ -129,7 +140,7 @@ describe('LicenseLine', () => {
     fc.assert(
       fc.property(license, (l) => {
         const reversed = Object.fromEntries(Object.entries(l).reverse()) as unknown as License;
-        expect(LicenseLine.of(reversed).text()).toBe(JSON.stringify(l));
+        expect(textOf(LicenseLine.of(reversed))).toBe(JSON.stringify(l));
       }),
     );
   });
@@ -140,10 +151,11 @@ describe('LicenseLine', () => {
     );
     fc.assert(
       fc.property(changes, ([first, ...next]) => {
-        let line = LicenseLine.of(first);
+        let line = fresh(first);
         for (const l of next) {
-          line = LicenseLine.of(l, line);
-          expect(line.text()).toBe(LicenseLine.of(l).text());
+          const changed = LicenseLine.of(l, line);
+          expect(textOf(changed)).toBe(textOf(LicenseLine.of(l)));
+          line = written(changed);
           expect(line.license).toEqual(l);
         }
       }),
@@ -162,8 +174,8 @@ describe('LicenseLine', () => {
         const next = LicenseLine.of(second, placed);
         const target = Buffer.alloc(next.length + 3, '#');
         const moved = next.writeTo(target, 3);
-        expect(moved.text()).toBe(JSON.stringify(second));
-        expect(LicenseLine.of(third, moved).text()).toBe(JSON.stringify(third));
+        expect(textOf(moved)).toBe(JSON.stringify(second));
+        expect(textOf(LicenseLine.of(third, moved))).toBe(JSON.stringify(third));
       }),
     );
   });
@@ -178,29 +190,40 @@ describe('LicenseLine', () => {
     });
     const at = '2025-02-01T00:00:00.000Z';
     const next: License = { ...l, devices: l.devices.map((d) => ({ ...d, lastSeenAt: at })) };
-    const line = LicenseLine.of(next, LicenseLine.of(l));
+    const line = LicenseLine.of(next, fresh(l));
     expect(line.length).toBe(LicenseLine.of(l).length);
-    expect(line.text()).toBe(JSON.stringify(next));
+    expect(textOf(line)).toBe(JSON.stringify(next));
   });
 
-  it('replaces the telemetry values of a line read from a file in its own bytes', () => {
+  it('writes a line read from a file as it is, and afresh at its first telemetry change', () => {
     // As another writer may spell it: every character past ASCII escaped, after some other bytes.
     const escapeNonAscii = (line: string) =>
       line.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    const changes = license.chain((l) => fc.tuple(fc.constant(l), telemetryOf(l), fc.boolean()));
+    const changes = license.chain((l) =>
+      fc
+        .tuple(fc.constant(l), telemetryOf(l), fc.boolean())
+        .chain(([first, next, escaped]) =>
+          fc.tuple(fc.constant(first), fc.constant(next), telemetryOf(next), fc.constant(escaped)),
+        ),
+    );
     fc.assert(
-      fc.property(changes, ([l, next, escaped]) => {
+      fc.property(changes, ([l, next, after, escaped]) => {
         const spell = (x: License) => (escaped ? escapeNonAscii(JSON.stringify(x)) : JSON.stringify(x));
         const file = Buffer.from(`é,${spell(l)},ü`);
         const start = Buffer.byteLength('é,');
         const read = LicenseLine.read(l, file, start, file.length - Buffer.byteLength(',ü'));
-        expect(read.text()).toBe(spell(l));
-        expect(LicenseLine.of(next, read).text()).toBe(spell(next));
+        expect(textOf(read)).toBe(spell(l));
+        const changed = LicenseLine.of(next, read);
+        const unchanged = changed === read;
+        expect(textOf(changed)).toBe(unchanged ? spell(l) : JSON.stringify(next));
+        const later = LicenseLine.of(after, written(changed));
+        expect(JSON.parse(textOf(later))).toEqual(after);
+        if (!unchanged) expect(textOf(later)).toBe(JSON.stringify(after));
       }),
     );
   });
 
-  it('writes a fresh line for a telemetry change of a line read with its telemetry laid out otherwise', () => {
+  it('writes the telemetry change of a line read from a file afresh, however the file spells it', () => {
     const l = licenseFixture({
       customerName: 'A "lastSeenAt":"2025-01-01T00:00:00.000Z" fan',
       devices: [deviceFixture(), deviceFixture()],
@@ -215,31 +238,44 @@ describe('LicenseLine', () => {
       devices: l.devices.map((d) => ({ ...d, lastSeenAt: '2025-02-01T00:00:00.000Z' })),
     };
     const { lastValidatedAt, validationCount, ...rest } = l;
-    const written = JSON.stringify(l);
+    const asWritten = JSON.stringify(l);
     const seen = `"lastSeenAt":"${l.devices[1]!.lastSeenAt}"`;
     const layouts = [
-      written, // as written: the name's quotes are escaped, so it holds no member
-      written.replace('"validationCount":7', '"validationCount": 7'),
-      written.replace('"validationCount":7', '"validationCount":7.0'),
+      asWritten, // the name's quotes are escaped, so it holds no member
+      asWritten.replace('"validationCount":7', '"validationCount": 7'),
+      asWritten.replace('"validationCount":7', '"validationCount":7.0'),
       JSON.stringify({ validationCount, lastValidatedAt, ...rest }), // out of order
-      // A member twice (the last one counts), before or after the one in place.
-      `{"validationCount":1,${written.slice(1)}`,
-      `${written.slice(0, -1)},"validationCount":7}`,
-      `${written.slice(0, -1)},"lastValidatedAt":"${lastValidatedAt}"}`,
-      written.replace(seen, `${seen},${seen}`),
+      // A member twice (the last one counts), spelled alike or not.
+      `{"validationCount":1,${asWritten.slice(1)}`,
+      `${asWritten.slice(0, -1)},"validationCount" :7}`,
+      `${asWritten.slice(0, -1)},"validation\\u0043ount":7}`,
+      `${asWritten.slice(0, -1)},"lastValidatedAt" :"${lastValidatedAt}"}`,
+      asWritten.replace(seen, `${seen},${seen.replace('":', '" :')}`),
     ];
     for (const layout of layouts) {
       expect(JSON.parse(layout)).toEqual(l);
       const bytes = Buffer.from(layout);
       const line = LicenseLine.of(next, LicenseLine.read(l, bytes, 0, bytes.length));
-      expect(line.text()).toBe(JSON.stringify(next));
+      expect(textOf(line)).toBe(JSON.stringify(next));
     }
+  });
+
+  it('replaces the telemetry values of a line serialized here, whatever its text holds', () => {
+    const l = licenseFixture({
+      customerName: 'A "lastSeenAt":"2025-01-01T00:00:00.000Z" fan \u0000 é',
+      devices: [deviceFixture({ deviceName: '"validationCount":1,' })],
+      maxDevices: 2,
+    });
+    const next: License = { ...l, validationCount: 1, lastValidatedAt: '2025-02-01T00:00:00.000Z' };
+    const line = LicenseLine.of(next, fresh(l));
+    expect(line).not.toBeInstanceOf(LicenseLine); // the bytes with new values, not a fresh line
+    expect(textOf(line)).toBe(JSON.stringify(next));
   });
 
   it('keeps the line of a license that did not change', () => {
     fc.assert(
       fc.property(license, (l) => {
-        const line = LicenseLine.of(l);
+        const line = fresh(l);
         const copy = { ...l, devices: l.devices.map((d) => ({ ...d })) };
         expect(LicenseLine.of(copy, line)).toBe(line);
       }),
@@ -253,8 +289,8 @@ describe('LicenseLine', () => {
       .filter(([l, next]) => JSON.stringify(l) !== JSON.stringify(next));
     fc.assert(
       fc.property(changed, ([l, next]) => {
-        const line = LicenseLine.of(next, LicenseLine.of(l));
-        expect(line.text()).toBe(JSON.stringify(next));
+        const line = LicenseLine.of(next, fresh(l));
+        expect(textOf(line)).toBe(JSON.stringify(next));
         expect(line.license).toBe(next);
       }),
     );
@@ -278,7 +314,7 @@ describe('LicenseLine', () => {
       .filter(([l, next]) => JSON.stringify(l) !== JSON.stringify(next));
     fc.assert(
       fc.property(changed, ([l, next]) => {
-        expect(LicenseLine.of(next, LicenseLine.of(l)).text()).toBe(JSON.stringify(next));
+        expect(textOf(LicenseLine.of(next, fresh(l)))).toBe(JSON.stringify(next));
       }),
     );
   });

@@ -114,8 +114,8 @@ class FileLicenseStore implements LicenseStore {
   }
 
   get(key: string): Promise<License | null> {
-    // The validation hot path: a fresh hit is answered without an async frame.
-    const hit = this.#fresh ? this.#cache.view.get(key) : null;
+    // The validation hot path: a hit in a current table is answered without an async frame.
+    const hit = this.#current ? this.#cache.view.get(key) : null;
     return hit ? Promise.resolve(hit) : this.#getSlow(key);
   }
 
@@ -138,12 +138,13 @@ class FileLicenseStore implements LicenseStore {
   }
 
   update(key: string, mutate: LicenseMutation): Promise<License | null> {
-    // As in get: while the table is fresh the store is open and current, and a validation (a
-    // telemetry-only change) is recorded without an async frame.
-    const current = this.#fresh ? this.#cache.view.get(key) : null;
-    if (current === null) return this.#updateSlow(key, mutate);
+    // As in get: in a current table, a validation (a telemetry-only change) is recorded without an
+    // async frame.
     try {
-      return Promise.resolve(this.#change(key, current, mutate));
+      const current = this.#current ? this.#cache.view.get(key) : null;
+      return current === null
+        ? this.#updateSlow(key, mutate)
+        : Promise.resolve(this.#change(key, current, mutate));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -196,6 +197,14 @@ class FileLicenseStore implements LicenseStore {
     while (this.#cache.mayHaveUnwritten) await this.#commits.submit({ kind: 'flush' });
   }
 
+  /**
+   * Whether reads may answer from the table without looking at the file: the store is open and the
+   * table fresh, or this process holds the lock (nobody else can write) for a write of its own.
+   */
+  get #current(): boolean {
+    return this.#fresh || (this.#holdingLock && !this.#closing);
+  }
+
   /** Throws `STORAGE_CLOSED` once `close()` was called. */
   #checkOpen(): void {
     if (this.#closing) {
@@ -228,12 +237,9 @@ class FileLicenseStore implements LicenseStore {
   }
 
   #sharedRefresh(): Promise<void> {
-    // While this process holds the lock, no other process can write: the table is current (fresh),
-    // and a refresh would only wait behind our own write of the file.
-    if (this.#holdingLock) {
-      this.#markFresh();
-      return Promise.resolve();
-    }
+    // While this process holds the lock, no other process can write: the table is current, and a
+    // refresh would only wait behind our own write of the file.
+    if (this.#holdingLock) return Promise.resolve();
     this.#refreshing ??= this.#refresh().finally(() => {
       this.#refreshing = null;
     });

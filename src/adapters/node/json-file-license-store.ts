@@ -14,13 +14,15 @@ import {
 import type { Fence } from './file-lock.js';
 import type { LicenseSink } from './license-cache.js';
 import {
+  comma,
   isFileGeneration,
   type LicenseFileLines,
   licenseFileFooter,
   licenseFileFormat,
+  lineBreak,
   readLicenseFileLines,
 } from './license-file-lines.js';
-import { LicenseLine } from './license-line.js';
+import { LicenseLine, type LineToWrite } from './license-line.js';
 import { StorePath } from './store-path.js';
 
 /** Options of {@link jsonFileLicenseStore}. */
@@ -36,8 +38,6 @@ const headText = `{"format":"${format}","version":1,"generation":`;
 // Generation 0 stands for "no file": a head that claims it is not trusted, the file is read in full.
 const headPattern = new RegExp(`^\\{"format":"${format}","version":(\\d+),"generation":([1-9]\\d*),`);
 const footer = Buffer.from(licenseFileFooter);
-const comma = 0x2c;
-const lineBreak = 0x0a;
 /** Lines per chunk of the file (~1 MiB of typical licenses): a write encodes only the chunks that changed. */
 const linesPerChunk = 2048;
 
@@ -141,7 +141,7 @@ class JsonLicenseFile implements LicenseFile {
       this.#asRead = null;
     }
     const chunks: Chunk[] = [];
-    let lines: LicenseLine[] = [];
+    let lines: LineToWrite[] = [];
     const add = (license: License) => {
       // The line last written at the same place: the table keeps its order and appends new licenses.
       const previous = this.#chunks[chunks.length]?.lines[lines.length];
@@ -170,7 +170,7 @@ class JsonLicenseFile implements LicenseFile {
    * bytes copied into a buffer of its own, each line preceded by its separator (`,` and a line
    * break) but the very first.
    */
-  #chunk(index: number, lines: LicenseLine[]): Chunk {
+  #chunk(index: number, lines: LineToWrite[]): Chunk {
     const written = this.#chunks[index];
     if (written?.lines.length === lines.length && lines.every((line, i) => line === written.lines[i])) {
       return written;

@@ -21,8 +21,9 @@ export interface LicenseFileLines {
 const head = new RegExp(
   `^\\{"format":"${licenseFileFormat}","version":1,"generation":([1-9]\\d*),"licenses":\\[$`,
 );
-const comma = 44;
-const lineBreak = 10;
+/** The bytes that end each license line but the last: a comma, then a line break. */
+export const comma = 0x2c;
+export const lineBreak = 0x0a;
 
 /**
  * Whether `generation` can be a file's: from 1 (0 stands for "no file") to one below the largest

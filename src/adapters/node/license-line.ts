@@ -1,31 +1,30 @@
 import type { Device, License } from '../../domain/license.js';
 import { keepsAllButTelemetry } from '../../ports/license-changes.js';
 
+/** A line to write into a chunk: a line as it is, or a telemetry change of one (see {@link LicenseLine.of}). */
+export type LineToWrite = LicenseLine | TelemetryChange;
+
 /**
  * One license as one line of JSON, in UTF-8 bytes: a run of a chunk of licenses.json as written, of
- * the file as read, or of a buffer of its own. Where its validation telemetry values stand in those
- * bytes (`devices[].lastSeenAt`, `lastValidatedAt`, `validationCount`) is looked up once, the first
- * time they change, so the line of a telemetry-only change is the earlier line's bytes with those
- * values replaced: nothing is serialized, and a chunk of such lines is written by copying bytes.
+ * the file as read, or of a buffer of its own. In a line this store serialized, where the telemetry
+ * values stand (`devices[].lastSeenAt`, `lastValidatedAt`, `validationCount`) is looked up once, the
+ * first time they change, so the line of a telemetry-only change is the earlier line's bytes with
+ * those values replaced: nothing is serialized, and a chunk of such lines is written by copying.
  */
 export class LicenseLine {
   /** The license the line holds. */
   readonly license: License;
   /** The line's length in bytes. */
   readonly length: number;
-  /** The bytes the line is in, from `#start`; for a line not written yet, those of `#base`. */
+  /** The bytes the line is in, from `#start`. */
   readonly #source: Buffer;
   readonly #start: number;
   /**
-   * For a line not written yet: the written line it is made from, with other telemetry values
-   * (`#values`, JSON text in the order of `#places`). `null` once written.
-   */
-  readonly #base: LicenseLine | null;
-  readonly #values: readonly string[] | null;
-  /**
    * Where the telemetry values are in the line: `[start, end]` of each, relative to the line's start,
-   * devices' first, then `lastValidatedAt` and `validationCount`. `undefined` until looked up; `null`
-   * when the line is laid out otherwise (its license is then serialized afresh when they change).
+   * devices' first, then `lastValidatedAt` and `validationCount`. `undefined` in a line this store
+   * serialized until looked up; `null` in a line read from a file, which may spell its members in
+   * ways a search would miss (a member twice, once as `"validationCount" :`): its license is
+   * serialized afresh when they change.
    */
   #places: readonly number[] | null | undefined;
 
@@ -35,43 +34,33 @@ export class LicenseLine {
     start: number,
     length: number,
     places: readonly number[] | null | undefined,
-    base: LicenseLine | null = null,
-    values: readonly string[] | null = null,
   ) {
     this.license = license;
     this.#source = source;
     this.#start = start;
     this.length = length;
     this.#places = places;
-    this.#base = base;
-    this.#values = values;
   }
 
-  /** The license as JSON, without a line break. */
-  text(): string {
-    if (this.#base === null) return this.#source.toString('utf8', this.#start, this.#start + this.length);
-    return this.writeTo(Buffer.alloc(this.length), 0).text();
+  /** Copies the line into `target` at `at` (`length` bytes) and returns it as the line there. */
+  writeTo(target: Buffer, at: number): LicenseLine {
+    target.set(this.#source.subarray(this.#start, this.#start + this.length), at);
+    return new LicenseLine(this.license, target, at, this.length, this.#places);
   }
 
   /**
-   * Writes the line into `target` at `at` (`length` bytes) and returns it as the line there, whose
-   * bytes later lines of the license are made from.
+   * Writes the line with other telemetry values (`values`, JSON text in the order of `places`, this
+   * line's) as the line of `license` into `target` at `at`, and returns it as the line there.
    */
-  writeTo(target: Buffer, at: number): LicenseLine {
-    const base = this.#base;
-    if (base === null) {
-      target.set(this.#source.subarray(this.#start, this.#start + this.length), at);
-      return new LicenseLine(this.license, target, at, this.length, this.#places);
-    }
-    const places = base.#places!;
-    const values = this.#values!;
-    const source = base.#source;
-    const start = base.#start;
+  writeChanged(license: License, values: readonly string[], target: Buffer, at: number): LicenseLine {
+    const places = this.#places!;
+    const source = this.#source;
+    const start = this.#start;
     if (values.every((value, k) => value.length === places[2 * k + 1]! - places[2 * k]!)) {
       // Every value as long as the one it replaces (the usual case): the places stay as they are.
-      target.set(source.subarray(start, start + base.length), at);
+      target.set(source.subarray(start, start + this.length), at);
       for (let k = 0; k < values.length; k++) writeAscii(target, at + places[2 * k]!, values[k]!);
-      return new LicenseLine(this.license, target, at, this.length, places);
+      return new LicenseLine(license, target, at, this.length, places);
     }
     const moved: number[] = [];
     let from = 0;
@@ -84,30 +73,26 @@ export class LicenseLine {
       to = writeAscii(target, to, values[k]!);
       from = places[2 * k + 1]!;
     }
-    target.set(source.subarray(start + from, start + base.length), to);
-    return new LicenseLine(this.license, target, at, this.length, moved);
+    target.set(source.subarray(start + from, start + this.length), to);
+    const length = to + this.length - from - at;
+    return new LicenseLine(license, target, at, length, moved);
   }
 
   /**
-   * The line of `license`, given `previous`, the line of an earlier version of it: `previous` itself
-   * when nothing changed, its bytes with the new values when only telemetry changed (and `previous`
-   * is laid out so that they can be found), else serialized afresh.
+   * What to write for `license`, given `previous`, the line of an earlier version of it: `previous`
+   * itself when nothing changed, a {@link TelemetryChange} of it when only telemetry changed (and
+   * this store serialized `previous`), else a line serialized afresh.
    * A license must not change once a line is made from it: callers reuse the bytes of a line they
    * got back as `previous`.
    */
-  static of(license: License, previous?: LicenseLine): LicenseLine {
+  static of(license: License, previous?: LicenseLine): LineToWrite {
     if (previous === undefined || !sameButTelemetry(previous.license, license)) {
       return LicenseLine.#write(license);
     }
     if (sameTelemetry(previous.license, license)) return previous;
-    const base = previous.#base === null ? previous : previous.writeTo(Buffer.alloc(previous.length), 0);
-    const places = base.#findPlaces();
+    const places = previous.#findPlaces();
     if (places === null) return LicenseLine.#write(license);
-    const values = telemetryValues(license);
-    let length = base.length;
-    for (let k = 0; k < values.length; k++)
-      length += values[k]!.length - (places[2 * k + 1]! - places[2 * k]!);
-    return new LicenseLine(license, base.#source, base.#start, length, places, base, values);
+    return new TelemetryChange(license, previous, places, telemetryValues(license));
   }
 
   /**
@@ -116,7 +101,7 @@ export class LicenseLine {
    * written again as they are).
    */
   static read(license: License, source: Buffer, start: number, end: number): LicenseLine {
-    return new LicenseLine(license, source, start, end - start, undefined);
+    return new LicenseLine(license, source, start, end - start, null);
   }
 
   /** A line of its own: the license serialized in the schema's field order. */
@@ -138,6 +123,30 @@ export class LicenseLine {
   }
 }
 
+/** A line with other telemetry values than the written line it is made from, not written yet. */
+export class TelemetryChange {
+  readonly license: License;
+  /** Its length in bytes, once written. */
+  readonly length: number;
+  readonly #line: LicenseLine;
+  readonly #values: readonly string[];
+
+  constructor(license: License, line: LicenseLine, places: readonly number[], values: readonly string[]) {
+    this.license = license;
+    this.#line = line;
+    this.#values = values;
+    let length = line.length;
+    for (let k = 0; k < values.length; k++)
+      length += values[k]!.length - (places[2 * k + 1]! - places[2 * k]!);
+    this.length = length;
+  }
+
+  /** Writes the changed line into `target` at `at` (`length` bytes) and returns it as the line there. */
+  writeTo(target: Buffer, at: number): LicenseLine {
+    return this.#line.writeChanged(this.license, this.#values, target, at);
+  }
+}
+
 /** A value's JSON text, exactly as `JSON.stringify` writes it inside the whole license. */
 const json: (value: string | number | null) => string = JSON.stringify;
 
@@ -149,40 +158,28 @@ function telemetryValues(license: License): string[] {
 }
 
 /**
- * Where `license`'s telemetry values are in `text`, its line as JSON, or `null` when they are not
- * each the one member of its name, written as `JSON.stringify` writes it right after its `:` and
- * followed by `,` or `}`, in the order of the places. In valid JSON, `"name":` can only end a
- * member name (a quote inside a string is escaped, so the second quote closes one), and a license
- * and its devices have no members but the schema's: each search finds the member itself.
+ * Where `license`'s telemetry values are in `text`, a line this store serialized (members in the
+ * schema's order, each once, spelled as `JSON.stringify` spells them): each member found after the
+ * one before. In valid JSON, `"name":` can only end a member name (a quote inside a string is
+ * escaped), and the license and its devices have no members but the schema's. `null` when a value
+ * is not where it should be, which a line serialized here never gives.
  */
 function placesIn(text: string, license: License): number[] | null {
   const places: number[] = [];
   let at = 0;
   const find = (name: string, value: string | number | null): boolean => {
-    const member = text.indexOf(name, at);
-    const start = member + name.length;
+    const start = text.indexOf(name, at) + name.length;
     const written = json(value);
-    const end = start + written.length;
-    // The value, and nothing more of it (`7` is not all of `7.0`): the member ends right after.
-    const next = text[end];
-    if (member < 0 || !text.startsWith(written, start) || (next !== ',' && next !== '}')) return false;
-    places.push(start, end);
-    at = end;
+    if (start < name.length || !text.startsWith(written, start)) return false;
+    at = start + written.length;
+    places.push(start, at);
     return true;
   };
-  // Each search starts where the one before ended, and none of these names may come before the
-  // places found or after them (a member twice, or out of order).
-  const seen = '"lastSeenAt":';
-  for (const device of license.devices) if (!find(seen, device.lastSeenAt)) return null;
-  if (text.indexOf(seen, at) >= 0) return null;
-  for (const [name, value] of [
-    ['"lastValidatedAt":', license.lastValidatedAt],
-    ['"validationCount":', license.validationCount],
-  ] as const) {
-    if (text.indexOf(name) !== text.indexOf(name, at) || !find(name, value)) return null;
-    if (text.indexOf(name, at) >= 0) return null;
-  }
-  return places;
+  for (const device of license.devices) if (!find('"lastSeenAt":', device.lastSeenAt)) return null;
+  const found =
+    find('"lastValidatedAt":', license.lastValidatedAt) &&
+    find('"validationCount":', license.validationCount);
+  return found ? places : null;
 }
 
 /**
