@@ -204,6 +204,7 @@ describe('update of a license in a fresh table (the validation fast path)', () =
         await expect(update).rejects.toBe(failure);
         const notAKey = store.update(undefined as unknown as string, (current) => current);
         await expect(notAKey).rejects.toBeInstanceOf(Error);
+        await expect(store.get(undefined as unknown as string)).rejects.toBeInstanceOf(Error);
         const rekeyed = store.update(license.key, (current) => ({ ...current, key: 'ANOTHER-KEY' }));
         await expect(rekeyed).rejects.toMatchObject({ code: 'INVALID_INPUT' });
         expect(await store.get(license.key)).toEqual(license);
@@ -216,16 +217,15 @@ describe('update of a license in a fresh table (the validation fast path)', () =
 });
 
 describe('a write that fails after its rename landed', () => {
-  it('licenses.json: leaves reads to look at the file again once refreshMs has passed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'licensekit-late-failure-'));
-    const path = join(dir, 'licenses.json');
-    let inject = false;
+  /** File operations whose next directory fsync fails, and whose rename of `path` takes `renameMs`, while `inject.on`. */
+  function lateFailure(dir: string, path: string, renameMs: number) {
+    const inject = { on: false };
     const directoryFds = new Set<number>();
     const io: FileIO = {
       ...nodeFileIO,
       open: async (file, flags, mode) => {
         const fd = await nodeFileIO.open(file, flags, mode);
-        if (inject && file === dir) directoryFds.add(fd);
+        if (inject.on && file === dir) directoryFds.add(fd);
         return fd;
       },
       fsync: async (fd) => {
@@ -233,23 +233,57 @@ describe('a write that fails after its rename landed', () => {
         return nodeFileIO.fsync(fd);
       },
       rename: async (from, to) => {
-        if (inject && to === path) await new Promise((resolve) => setTimeout(resolve, 300));
+        if (inject.on && to === path) await new Promise((resolve) => setTimeout(resolve, renameMs));
         return nodeFileIO.rename(from, to);
       },
     };
+    return { io, inject };
+  }
+
+  it('licenses.json: leaves reads to look at the file again once refreshMs has passed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'licensekit-late-failure-'));
+    const path = join(dir, 'licenses.json');
+    const { io, inject } = lateFailure(dir, path, 300);
     const store = jsonFileLicenseStore({ path, io, refreshMs: 50 });
     try {
       const license = licenseFixture();
       await store.insert(license);
-      inject = true;
+      inject.on = true;
       const revoke = store.update(license.key, (l) => ({ ...l, status: 'revoked', statusReason: 'manual' }));
       // Reads while the write holds the lock answer from the table, as it was.
       const reads = setInterval(() => void store.get(license.key), 10);
       await expect(revoke).rejects.toMatchObject({ code: 'STORAGE_IO' });
       clearInterval(reads);
-      inject = false;
+      inject.on = false;
       // The file holds the change (its rename landed), and the table was read over 50 ms ago.
       expect((await store.get(license.key))?.status).toBe('revoked');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('licenses.json: a telemetry flush counts the validations it wrote once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'licensekit-late-flush-'));
+    const path = join(dir, 'licenses.json');
+    const { io, inject } = lateFailure(dir, path, 0);
+    const store = jsonFileLicenseStore({ path, io, telemetryFlushMs: 10 });
+    try {
+      const license = licenseFixture();
+      await store.insert(license);
+      inject.on = true;
+      await store.update(license.key, (l) => ({
+        ...l,
+        validationCount: l.validationCount + 1,
+        lastValidatedAt: '2025-01-01T00:00:00.000Z',
+      }));
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the flush lands, then fails
+      inject.on = false;
+      expect((await store.get(license.key))?.validationCount).toBe(license.validationCount + 1);
+      await store.close();
+      const reopened = jsonFileLicenseStore({ path });
+      expect((await reopened.get(license.key))?.validationCount).toBe(license.validationCount + 1);
+      await reopened.close();
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -60,9 +60,12 @@ export interface LicenseFile {
 /**
  * Runs `write`, a write of the whole table with the staged licenses on top, which must read the
  * table before its first `await`. The table carries this process's unwritten telemetry, so once
- * the write succeeds the store counts that telemetry as written.
+ * the file holds the write the store counts that telemetry as written: when `write` succeeds, or
+ * when it calls `committed` (right after its rename, before making it durable, which may still
+ * fail). Else a failed write whose file landed would be read back as another process's, and the
+ * telemetry it holds added to it again.
  */
-export type TableWrite = (write: () => Promise<void>) => Promise<void>;
+export type TableWrite = (write: (committed: () => void) => Promise<void>) => Promise<void>;
 
 type WriteOp =
   | { kind: 'insert'; license: License }
@@ -92,7 +95,7 @@ class FileLicenseStore implements LicenseStore {
   #refreshing: Promise<void> | null = null;
   /** Refreshes and writes of the file, one at a time: a refresh never takes this process's own write for news. */
   readonly #fileQueue = new SerialQueue();
-  /** True from a refresh until `refreshMs` later: reads may skip looking at the file. */
+  /** True from a refresh or a write of this store until `refreshMs` later: reads may skip looking at the file. */
   #fresh = false;
   /** True while a commit of this store holds the cross-process lock and has read the latest state. */
   #holdingLock = false;
@@ -115,8 +118,12 @@ class FileLicenseStore implements LicenseStore {
 
   get(key: string): Promise<License | null> {
     // The validation hot path: a hit in a current table is answered without an async frame.
-    const hit = this.#current ? this.#cache.view.get(key) : null;
-    return hit ? Promise.resolve(hit) : this.#getSlow(key);
+    try {
+      const hit = this.#current ? this.#cache.view.get(key) : null;
+      return hit ? Promise.resolve(hit) : this.#getSlow(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async #getSlow(key: string): Promise<License | null> {
@@ -178,7 +185,7 @@ class FileLicenseStore implements LicenseStore {
 
   /** Rejects every call from now on, waits for the writes in flight and writes the pending telemetry. */
   close(): Promise<void> {
-    // The fast paths need a fresh table, which it never is again; the slow ones check #closing.
+    // The fast paths need a current table, which it never is again; the slow ones check #closing.
     this.#closing = true;
     this.#fresh = false;
     this.#closed ??= this.#writeLastTelemetry().catch((error: unknown) => {
@@ -297,11 +304,21 @@ class FileLicenseStore implements LicenseStore {
       });
   }
 
-  /** Runs `write` of the whole table (see {@link TableWrite}); once it succeeds, the file holds the view as it was. */
-  async #writeTable(write: () => Promise<void>): Promise<void> {
+  /**
+   * Runs `write` of the whole table (see {@link TableWrite}); once committed, the file holds the
+   * view as it was, and `landed` brings the table up to the batch.
+   */
+  async #writeTable(write: (committed: () => void) => Promise<void>, landed: () => void): Promise<void> {
     const written = this.#cache.unwrittenNow();
-    await write();
-    this.#cache.wroteAll(written);
+    let committed = false;
+    const commit = () => {
+      if (committed) return;
+      committed = true;
+      this.#cache.wroteAll(written);
+      landed();
+    };
+    await write(commit);
+    commit();
   }
 
   #commit(ops: WriteOp[]): Promise<Outcome<InsertResult | License | null | undefined>[]> {
@@ -322,23 +339,30 @@ class FileLicenseStore implements LicenseStore {
     this.#holdingLock = true; // from here on, the table is the latest state until the lock is released
     const staged = new Staged(this.#cache);
     const outcomes = ops.map((op) => attempt(() => staged.apply(op)));
+    // Once the file holds the batch (even if making it durable then fails), the table takes it:
+    // licenses a flush wrote stay in the view as they are; new and changed ones replace the view's,
+    // carrying over the telemetry recorded during the write.
+    let landed = false;
+    const land = () => {
+      if (landed) return;
+      landed = true;
+      for (const [key, license] of staged.changes) {
+        const base = staged.changed.get(key);
+        if (base === undefined) this.#cache.wroteAsSeen(key, license);
+        else this.#cache.wrote(key, license, base);
+      }
+    };
     try {
       if (staged.changes.size > 0) {
-        const writeTable: TableWrite = (write) => this.#writeTable(write);
+        const writeTable: TableWrite = (write) => this.#writeTable(write, land);
         const view = this.#cache.view;
         await this.#fileQueue.run(() => this.#file.persist(view, staged.changes, fence, writeTable));
       }
     } catch (error) {
-      if (staged.flushes) this.#cache.takeFailed();
+      if (staged.flushes && !landed) this.#cache.takeFailed();
       throw error;
     }
-    // Licenses a flush wrote stay in the view as they are; new and changed ones replace the view's,
-    // carrying over the telemetry recorded during the write.
-    for (const [key, license] of staged.changes) {
-      const base = staged.changed.get(key);
-      if (base === undefined) this.#cache.wroteAsSeen(key, license);
-      else this.#cache.wrote(key, license, base);
-    }
+    land();
     this.#markFresh();
     return outcomes;
   }

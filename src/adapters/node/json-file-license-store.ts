@@ -47,7 +47,7 @@ interface FileAsRead {
   list: readonly License[];
 }
 
-/** A run of {@link linesPerChunk} lines (fewer at the end) and their bytes, with the separator before them. */
+/** A run of {@link linesPerChunk} lines (fewer at the end) and their bytes, each line but the file's first preceded by its separator. */
 interface Chunk {
   lines: LicenseLine[];
   bytes: Buffer;
@@ -69,7 +69,7 @@ class JsonLicenseFile implements LicenseFile {
   readonly #io: FileIO;
   /** The generation of the file the table matches; -1 before the first read. */
   #generation = -1;
-  /** The licenses as last written or read, so a write serializes and encodes only what changed. */
+  /** The licenses as last written (after a read, taken from `#asRead` at the first write), so a write encodes only what changed. */
   #chunks: Chunk[] = [];
   /**
    * The file as last read, until the next write takes its chunks from it (see {@link chunksAsRead}).
@@ -119,7 +119,7 @@ class JsonLicenseFile implements LicenseFile {
     writeTable: TableWrite,
   ): Promise<void> {
     // Every write rewrites the whole table.
-    return writeTable(async () => {
+    return writeTable(async (committed) => {
       const generation = this.#generation + 1;
       const chunks = this.#encode(table, staged);
       const head = Buffer.from(`${headText}${generation},"licenses":[\n`);
@@ -127,6 +127,9 @@ class JsonLicenseFile implements LicenseFile {
       await writeFileAtomic(this.#io, path, [head, ...chunks.map((chunk) => chunk.bytes), footer], {
         backupPath: `${path}.bak`,
         beforeCommit: fence,
+        // The file holds the table from the rename on; a failure after it leaves the generation
+        // unknown, so the next read loads the file, staged changes included.
+        afterCommit: async () => committed(),
       });
       this.#generation = generation;
       this.#chunks = chunks;

@@ -22,9 +22,9 @@ export class LicenseLine {
   /**
    * Where the telemetry values are in the line: `[start, end]` of each, relative to the line's start,
    * devices' first, then `lastValidatedAt` and `validationCount`. `undefined` in a line this store
-   * serialized until looked up; `null` in a line read from a file, which may spell its members in
-   * ways a search would miss (a member twice, once as `"validationCount" :`): its license is
-   * serialized afresh when they change.
+   * serialized until looked up; `null` when they are not known: in a line read from a file, which
+   * may spell its members in ways a search would miss (a member twice, once as
+   * `"validationCount" :`). Its license is then serialized afresh when they change.
    */
   #places: readonly number[] | null | undefined;
 
