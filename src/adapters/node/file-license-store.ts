@@ -95,7 +95,7 @@ class FileLicenseStore implements LicenseStore {
   #refreshing: Promise<void> | null = null;
   /** Refreshes and writes of the file, one at a time: a refresh never takes this process's own write for news. */
   readonly #fileQueue = new SerialQueue();
-  /** True from a refresh or a write of this store until `refreshMs` later: reads may skip looking at the file. */
+  /** True from a refresh or a write of this store until `refreshMs` later: reads may skip the file. */
   #fresh = false;
   /** True while a commit of this store holds the cross-process lock and has read the latest state. */
   #holdingLock = false;
@@ -163,7 +163,10 @@ class FileLicenseStore implements LicenseStore {
     return current === null ? null : this.#change(key, current, mutate);
   }
 
-  /** Applies `mutate` to `current`, the view's license: a telemetry-only change is recorded, any other committed. */
+  /**
+   * Applies `mutate` to `current`, the view's license: a telemetry-only change is recorded, any
+   * other committed.
+   */
   #change(key: string, current: License, mutate: LicenseMutation): License | Promise<License | null> {
     const next = applyMutation(current, mutate);
     if (next === current) return current;

@@ -47,7 +47,10 @@ interface FileAsRead {
   list: readonly License[];
 }
 
-/** A run of {@link linesPerChunk} lines (fewer at the end) and their bytes, each line but the file's first preceded by its separator. */
+/**
+ * A run of {@link linesPerChunk} lines (fewer at the end) and their bytes, each line but the file's
+ * first preceded by its separator.
+ */
 interface Chunk {
   lines: LicenseLine[];
   bytes: Buffer;
@@ -69,7 +72,10 @@ class JsonLicenseFile implements LicenseFile {
   readonly #io: FileIO;
   /** The generation of the file the table matches; -1 before the first read. */
   #generation = -1;
-  /** The licenses as last written (after a read, taken from `#asRead` at the first write), so a write encodes only what changed. */
+  /**
+   * The licenses as last written (after a read, taken from `#asRead` by the first write), so a write
+   * encodes only what changed.
+   */
   #chunks: Chunk[] = [];
   /**
    * The file as last read, until the next write takes its chunks from it (see {@link chunksAsRead}).

@@ -1,7 +1,7 @@
 import type { Device, License } from '../../domain/license.js';
 import { keepsAllButTelemetry } from '../../ports/license-changes.js';
 
-/** A line to write into a chunk: a line as it is, or a telemetry change of one (see {@link LicenseLine.of}). */
+/** A line to write into a chunk: a line as it is, or a telemetry change of one (see `LicenseLine.of`). */
 export type LineToWrite = LicenseLine | TelemetryChange;
 
 /**
