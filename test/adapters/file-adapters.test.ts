@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type FileIO, nodeFileIO } from '../../src/adapters/node/file-io.js';
-import { type AuditRecord, createdRecordId, type Storage } from '../../src/index.js';
+import { type AuditRecord, createdRecordId, type LicenseStore, type Storage } from '../../src/index.js';
 import { fileStorage, jsonFileLicenseStore, jsonlLicenseStore, jsonlPurchaseLog } from '../../src/node.js';
 import { licenseFixture, runStorageConformance } from '../../src/testing.js';
 
@@ -217,8 +217,17 @@ describe('update of a license in a fresh table (the validation fast path)', () =
 });
 
 describe('a write that fails after its rename landed', () => {
-  /** File operations whose next directory fsync fails, and whose rename of `path` takes `renameMs`, while `inject.on`. */
-  function lateFailure(dir: string, path: string, renameMs: number) {
+  /**
+   * Runs `body` on a licenses.json store whose next directory fsync fails, and whose rename of the
+   * file takes `renameMs`, while `inject.on`.
+   */
+  async function withLateFailure(
+    renameMs: number,
+    options: { refreshMs?: number; telemetryFlushMs?: number },
+    body: (store: LicenseStore, inject: { on: boolean }, path: string) => Promise<void>,
+  ) {
+    const dir = mkdtempSync(join(tmpdir(), 'licensekit-late-failure-'));
+    const path = join(dir, 'licenses.json');
     const inject = { on: false };
     const directoryFds = new Set<number>();
     const io: FileIO = {
@@ -237,15 +246,17 @@ describe('a write that fails after its rename landed', () => {
         return nodeFileIO.rename(from, to);
       },
     };
-    return { io, inject };
+    const store = jsonFileLicenseStore({ path, io, ...options });
+    try {
+      await body(store, inject, path);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
-  it('licenses.json: leaves reads to look at the file again once refreshMs has passed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'licensekit-late-failure-'));
-    const path = join(dir, 'licenses.json');
-    const { io, inject } = lateFailure(dir, path, 300);
-    const store = jsonFileLicenseStore({ path, io, refreshMs: 50 });
-    try {
+  it('licenses.json: rejects, and the table holds what the file holds at once', async () => {
+    await withLateFailure(300, { refreshMs: 50 }, async (store, inject) => {
       const license = licenseFixture();
       await store.insert(license);
       inject.on = true;
@@ -255,20 +266,12 @@ describe('a write that fails after its rename landed', () => {
       await expect(revoke).rejects.toMatchObject({ code: 'STORAGE_IO' });
       clearInterval(reads);
       inject.on = false;
-      // The file holds the change (its rename landed), and the table was read over 50 ms ago.
-      expect((await store.get(license.key))?.status).toBe('revoked');
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+      expect((await store.get(license.key))?.status).toBe('revoked'); // as the file holds it
+    });
   });
 
   it('licenses.json: a telemetry flush counts the validations it wrote once', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'licensekit-late-flush-'));
-    const path = join(dir, 'licenses.json');
-    const { io, inject } = lateFailure(dir, path, 0);
-    const store = jsonFileLicenseStore({ path, io, telemetryFlushMs: 10 });
-    try {
+    await withLateFailure(0, { telemetryFlushMs: 10 }, async (store, inject, path) => {
       const license = licenseFixture();
       await store.insert(license);
       inject.on = true;
@@ -277,17 +280,14 @@ describe('a write that fails after its rename landed', () => {
         validationCount: l.validationCount + 1,
         lastValidatedAt: '2025-01-01T00:00:00.000Z',
       }));
-      await new Promise((resolve) => setTimeout(resolve, 100)); // the flush lands, then fails
+      await new Promise((resolve) => setTimeout(resolve, 100)); // each flush lands, then fails
       inject.on = false;
       expect((await store.get(license.key))?.validationCount).toBe(license.validationCount + 1);
       await store.close();
       const reopened = jsonFileLicenseStore({ path });
       expect((await reopened.get(license.key))?.validationCount).toBe(license.validationCount + 1);
       await reopened.close();
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
