@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type FileIO, nodeFileIO } from '../../src/adapters/node/file-io.js';
-import { type AuditRecord, createdRecordId, type LicenseStore, type Storage } from '../../src/index.js';
+import {
+  type AuditRecord,
+  createdRecordId,
+  type License,
+  type LicenseStore,
+  type Storage,
+} from '../../src/index.js';
 import { fileStorage, jsonFileLicenseStore, jsonlLicenseStore, jsonlPurchaseLog } from '../../src/node.js';
 import { licenseFixture, runStorageConformance } from '../../src/testing.js';
 
@@ -217,28 +223,37 @@ describe('update of a license in a fresh table (the validation fast path)', () =
 });
 
 describe('a write that fails after its rename landed', () => {
+  /** How often the directory was synced. */
+  interface Synced {
+    directory: number;
+  }
+
   /**
-   * Runs `body` on a licenses.json store whose next directory fsync fails, and whose rename of the
-   * file takes `renameMs`, while `inject.on`.
+   * Runs `body` on a licenses.json store whose directory fsyncs fail, and whose rename of the file
+   * takes `renameMs`, while `inject.on`.
    */
   async function withLateFailure(
     renameMs: number,
     options: { refreshMs?: number; telemetryFlushMs?: number },
-    body: (store: LicenseStore, inject: { on: boolean }, path: string) => Promise<void>,
+    body: (store: LicenseStore, inject: { on: boolean }, path: string, synced: Synced) => Promise<void>,
   ) {
     const dir = mkdtempSync(join(tmpdir(), 'licensekit-late-failure-'));
     const path = join(dir, 'licenses.json');
     const inject = { on: false };
+    const synced: Synced = { directory: 0 };
     const directoryFds = new Set<number>();
     const io: FileIO = {
       ...nodeFileIO,
       open: async (file, flags, mode) => {
         const fd = await nodeFileIO.open(file, flags, mode);
-        if (inject.on && file === dir) directoryFds.add(fd);
+        if (file === dir) directoryFds.add(fd);
         return fd;
       },
       fsync: async (fd) => {
-        if (directoryFds.delete(fd)) throw Object.assign(new Error('injected'), { code: 'EIO' });
+        if (directoryFds.delete(fd)) {
+          if (inject.on) throw Object.assign(new Error('injected'), { code: 'EIO' });
+          synced.directory++;
+        }
         return nodeFileIO.fsync(fd);
       },
       rename: async (from, to) => {
@@ -248,7 +263,7 @@ describe('a write that fails after its rename landed', () => {
     };
     const store = jsonFileLicenseStore({ path, io, ...options });
     try {
-      await body(store, inject, path);
+      await body(store, inject, path, synced);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -287,6 +302,38 @@ describe('a write that fails after its rename landed', () => {
       const reopened = jsonFileLicenseStore({ path });
       expect((await reopened.get(license.key))?.validationCount).toBe(license.validationCount + 1);
       await reopened.close();
+    });
+  });
+
+  it('licenses.json: close() syncs what landed unsynced, and rejects while it cannot', async () => {
+    await withLateFailure(0, { telemetryFlushMs: 10 }, async (store, inject, path, synced) => {
+      const license = licenseFixture();
+      await store.insert(license);
+      inject.on = true;
+      await store.update(license.key, (l) => ({ ...l, validationCount: l.validationCount + 1 }));
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the flush lands, then fails
+      await expect(store.close()).rejects.toMatchObject({ code: 'STORAGE_IO' });
+      inject.on = false;
+      const before = synced.directory;
+      await store.close();
+      expect(synced.directory).toBe(before + 1);
+      const reopened = jsonFileLicenseStore({ path });
+      expect((await reopened.get(license.key))?.validationCount).toBe(license.validationCount + 1);
+      await reopened.close();
+    });
+  });
+
+  it('licenses.json: a change retried after it landed unsynced is written and synced before it resolves', async () => {
+    await withLateFailure(0, {}, async (store, inject, _path, synced) => {
+      const license = licenseFixture();
+      await store.insert(license);
+      const revoke = (l: License): License => ({ ...l, status: 'revoked', statusReason: 'refunded' });
+      inject.on = true;
+      await expect(store.update(license.key, revoke)).rejects.toMatchObject({ code: 'STORAGE_IO' });
+      inject.on = false;
+      const before = synced.directory;
+      expect((await store.update(license.key, revoke))?.status).toBe('revoked');
+      expect(synced.directory).toBe(before + 1);
     });
   });
 });

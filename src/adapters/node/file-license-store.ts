@@ -101,6 +101,12 @@ class FileLicenseStore implements LicenseStore {
   #flushing = false;
   /** True from the first `close()` on: every call rejects, and the table is never fresh again. */
   #closing = false;
+  /**
+   * True after a write of this store landed in the file but failed to be made durable (its
+   * directory fsync failed): until a write succeeds, every change, telemetry included, is
+   * committed (rewriting the file, then syncing), and `close()` commits one.
+   */
+  #unsynced = false;
   /** The close in progress or done; null again after one that failed, so `close()` can be retried. */
   #closed: Promise<void> | null = null;
 
@@ -166,7 +172,7 @@ class FileLicenseStore implements LicenseStore {
   #change(key: string, current: License, mutate: LicenseMutation): License | Promise<License | null> {
     const next = applyMutation(current, mutate);
     if (next === current) return current;
-    if (isTelemetryOnlyChange(current, next)) return this.#recordTelemetry(next);
+    if (!this.#unsynced && isTelemetryOnlyChange(current, next)) return this.#recordTelemetry(next);
     return this.#commits.submit({ kind: 'update', key, mutate }) as Promise<License | null>;
   }
 
@@ -200,7 +206,7 @@ class FileLicenseStore implements LicenseStore {
     if (this.#staleTimer) clearTimeout(this.#staleTimer);
     this.#flushTimer = null;
     await this.#commits.idle(); // a write in flight that fails leaves its telemetry pending
-    while (this.#cache.mayHaveUnwritten) await this.#commits.submit({ kind: 'flush' });
+    while (this.#cache.mayHaveUnwritten || this.#unsynced) await this.#commits.submit({ kind: 'flush' });
   }
 
   /**
@@ -352,15 +358,17 @@ class FileLicenseStore implements LicenseStore {
       }
     };
     try {
-      if (staged.changes.size > 0) {
+      if (staged.changes.size > 0 || this.#unsynced) {
         const writeTable: TableWrite = (write) => this.#writeTable(write, land);
         const view = this.#cache.view;
         await this.#fileQueue.run(() => this.#file.persist(view, staged.changes, fence, writeTable));
       }
     } catch (error) {
-      if (staged.flushes && !landed) this.#cache.takeFailed();
+      if (landed) this.#unsynced = true;
+      else if (staged.flushes) this.#cache.takeFailed();
       throw error;
     }
+    this.#unsynced = false;
     land();
     this.#markFresh();
     return outcomes;
