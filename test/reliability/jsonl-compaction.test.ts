@@ -96,4 +96,43 @@ describe('a compaction whose directory fsync fails after the rename', () => {
     expect((await reopened.get(validated.key))?.validationCount).toBe(5);
     await reopened.close();
   });
+
+  it('counts the telemetry it wrote once when another store reads the new file', async () => {
+    const path = join(await dirs.make('jsonl-dir-fsync-two'), 'licenses.jsonl');
+    let armed = false;
+    let failNextFsync = false;
+    const io: FileIO = {
+      ...nodeFileIO,
+      rename: async (from, to) => {
+        await nodeFileIO.rename(from, to);
+        if (armed && from.endsWith('.tmp') && to === path) {
+          armed = false;
+          failNextFsync = true; // the directory's, right after the compaction's rename
+        }
+      },
+      fsync: async (fd) => {
+        if (!failNextFsync) return nodeFileIO.fsync(fd);
+        failNextFsync = false;
+        throw Object.assign(new Error('EIO injected'), { code: 'EIO' });
+      },
+    };
+    const a = jsonlLicenseStore({ path, io, telemetryFlushMs: 600_000 });
+    const b = jsonlLicenseStore({ path, telemetryFlushMs: 600_000 });
+    const licenses = await dueForCompaction(a);
+    const validated = licenses[1]!;
+    const validate = (license: License): License => ({
+      ...license,
+      validationCount: license.validationCount + 1,
+    });
+    await a.update(validated.key, validate);
+    armed = true;
+    await a.update(licenses[0]!.key, renamed('compacting')); // appended, then compacted: the fsync fails
+    expect(armed).toBe(false);
+    await b.update(validated.key, validate); // b reads the new file, which holds a's validation
+    await b.close();
+    await a.close();
+    const reopened = jsonlLicenseStore({ path });
+    expect((await reopened.get(validated.key))?.validationCount).toBe(validated.validationCount + 2);
+    await reopened.close();
+  });
 });

@@ -158,10 +158,13 @@ export class JsonlFile {
     }
   }
 
-  /** Atomically replaces the whole file with the header and `lines` (compaction). Call under the lock. */
-  async rewrite(lines: readonly string[], fence: Fence): Promise<void> {
+  /**
+   * Atomically replaces the whole file with the header and `lines` (compaction). Call under the lock.
+   * `committed` is called once the file is replaced, even if making that durable then fails.
+   */
+  async rewrite(lines: readonly string[], fence: Fence, committed?: () => void): Promise<void> {
     const body = new TextEncoder().encode(lines.map((line) => `${line}\n`).join(''));
-    await this.#replace(await this.#store.real(), [body], body.length, lines.length, fence);
+    await this.#replace(await this.#store.real(), [body], body.length, lines.length, fence, committed);
   }
 
   /**
@@ -225,6 +228,7 @@ export class JsonlFile {
     length: number,
     records: number,
     fence: Fence,
+    committed?: () => void,
   ): Promise<void> {
     const header = newHeader(this.#format);
     await writeFileAtomic(this.#io, path, chain(header, body), {
@@ -237,6 +241,7 @@ export class JsonlFile {
         this.#lines = records + 1;
         this.#ino = ino;
         this.#header = header;
+        committed?.();
       },
     });
   }

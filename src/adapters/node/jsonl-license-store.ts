@@ -68,10 +68,11 @@ class JsonlLicenseFile implements LicenseFile {
     const added = [...staged.values()].filter((license) => table.get(license.key) === null);
     if (this.#journal.recordCount > 2 * (table.size + added.length) + 1000) {
       const current = (license: License) => staged.get(licenseKeyIndex(license.key)) ?? license;
-      const compact = () =>
+      const compact = (committed: () => void) =>
         this.#journal.rewrite(
           [...table.values(), ...added].map((license) => JSON.stringify(current(license))),
           fence,
+          committed,
         );
       // The append above is durable already; a failed compaction is retried on a later write.
       await writeTable(compact).catch(() => undefined);
