@@ -323,7 +323,7 @@ describe('a write that fails after its rename landed', () => {
     });
   });
 
-  it('licenses.json: a change retried after it landed unsynced is written and synced before it resolves', async () => {
+  it('licenses.json: a change retried after it landed unsynced resolves once the file is synced', async () => {
     await withLateFailure(0, {}, async (store, inject, _path, synced) => {
       const license = licenseFixture();
       await store.insert(license);
@@ -333,7 +333,7 @@ describe('a write that fails after its rename landed', () => {
       inject.on = false;
       const before = synced.directory;
       expect((await store.update(license.key, revoke))?.status).toBe('revoked');
-      expect(synced.directory).toBe(before + 1);
+      expect(synced.directory).toBeGreaterThan(before);
     });
   });
 });

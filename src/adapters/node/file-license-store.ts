@@ -103,8 +103,8 @@ class FileLicenseStore implements LicenseStore {
   #closing = false;
   /**
    * True after a write of this store landed in the file but failed to be made durable (its
-   * directory fsync failed): until a write succeeds, every change, telemetry included, is
-   * committed (rewriting the file, then syncing), and `close()` commits one.
+   * directory fsync failed). The next commit syncs the directory first; until then every change,
+   * telemetry included, is committed, and `close()` commits one.
    */
   #unsynced = false;
   /** The close in progress or done; null again after one that failed, so `close()` can be retried. */
@@ -342,6 +342,10 @@ class FileLicenseStore implements LicenseStore {
   ): Promise<Outcome<InsertResult | License | null | undefined>[]> {
     await this.#refresh();
     this.#holdingLock = true; // from here on, the table is the latest state until the lock is released
+    if (this.#unsynced) {
+      await this.#fileQueue.run(() => this.#file.store.syncDirectory());
+      this.#unsynced = false;
+    }
     const staged = new Staged(this.#cache);
     const outcomes = ops.map((op) => attempt(() => staged.apply(op)));
     // Once the file holds the batch (even if making it durable then fails), the table takes it:
@@ -358,7 +362,7 @@ class FileLicenseStore implements LicenseStore {
       }
     };
     try {
-      if (staged.changes.size > 0 || this.#unsynced) {
+      if (staged.changes.size > 0) {
         const writeTable: TableWrite = (write) => this.#writeTable(write, land);
         const view = this.#cache.view;
         await this.#fileQueue.run(() => this.#file.persist(view, staged.changes, fence, writeTable));
@@ -368,7 +372,6 @@ class FileLicenseStore implements LicenseStore {
       else if (staged.flushes) this.#cache.takeFailed();
       throw error;
     }
-    this.#unsynced = false;
     land();
     this.#markFresh();
     return outcomes;

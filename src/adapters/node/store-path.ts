@@ -1,7 +1,7 @@
 import { readlink, realpath } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StorageError } from '../../domain/errors.js';
-import { errnoCode, type FileIO } from './file-io.js';
+import { errnoCode, type FileIO, fsyncDirectory } from './file-io.js';
 
 /** Symlinks followed by hand before a path counts as a loop: Linux's MAXSYMLINKS. */
 const maxSymlinkHops = 40;
@@ -36,6 +36,21 @@ export class StorePath {
       throw new StorageError('STORAGE_IO', `could not resolve the path ${this.given}`, { cause: error });
     });
     return this.#real;
+  }
+
+  /**
+   * Makes the last rename onto the file durable, as a write does right after it: fsyncs the
+   * directory of its real path. Rejects with `STORAGE_IO` when that fails.
+   */
+  async syncDirectory(): Promise<void> {
+    const path = await this.real();
+    try {
+      await fsyncDirectory(this.#io, dirname(path));
+    } catch (error) {
+      throw new StorageError('STORAGE_IO', `could not make the last write of ${this.given} durable`, {
+        cause: error,
+      });
+    }
   }
 
   /**
