@@ -54,27 +54,32 @@ describe('a JSONL license journal that another store compacts', () => {
 });
 
 describe('a compaction whose directory fsync fails after the rename', () => {
-  it('counts the telemetry it wrote once: the new file is known as this store wrote it', async () => {
-    const path = join(await dirs.make('jsonl-dir-fsync'), 'licenses.jsonl');
-    let armed = true;
+  /** File operations failing the fsync right after the next rename onto `path` (while `armed`). */
+  function failingAfterRename(path: string) {
+    const state = { armed: true, failures: 0 };
     let failNextFsync = false;
-    let failures = 0;
     const io: FileIO = {
       ...nodeFileIO,
       rename: async (from, to) => {
         await nodeFileIO.rename(from, to);
-        if (armed && from.endsWith('.tmp') && to === path) {
-          armed = false;
+        if (state.armed && from.endsWith('.tmp') && to === path) {
+          state.armed = false;
           failNextFsync = true; // the directory's, right after the compaction's rename
         }
       },
       fsync: async (fd) => {
         if (!failNextFsync) return nodeFileIO.fsync(fd);
         failNextFsync = false;
-        failures++;
+        state.failures++;
         throw Object.assign(new Error('EIO injected'), { code: 'EIO' });
       },
     };
+    return { io, state };
+  }
+
+  it('counts the telemetry it wrote once: the new file is known as this store wrote it', async () => {
+    const path = join(await dirs.make('jsonl-dir-fsync'), 'licenses.jsonl');
+    const { io, state } = failingAfterRename(path);
     const store = jsonlLicenseStore({ path, io, telemetryFlushMs: 600_000 });
     const validated = licenseFixture();
     const busy = licenseFixture();
@@ -87,7 +92,7 @@ describe('a compaction whose directory fsync fails after the rename', () => {
       }));
     }
     for (let i = 0; i < 1100; i++) await store.update(busy.key, renamed(`b${i}`)); // compacts
-    expect(failures).toBe(1);
+    expect(state.failures).toBe(1);
     await store.update(busy.key, renamed('last'));
     expect((await store.get(validated.key))?.validationCount).toBe(5);
     await store.close();
@@ -99,23 +104,8 @@ describe('a compaction whose directory fsync fails after the rename', () => {
 
   it('counts the telemetry it wrote once when another store reads the new file', async () => {
     const path = join(await dirs.make('jsonl-dir-fsync-two'), 'licenses.jsonl');
-    let armed = false;
-    let failNextFsync = false;
-    const io: FileIO = {
-      ...nodeFileIO,
-      rename: async (from, to) => {
-        await nodeFileIO.rename(from, to);
-        if (armed && from.endsWith('.tmp') && to === path) {
-          armed = false;
-          failNextFsync = true; // the directory's, right after the compaction's rename
-        }
-      },
-      fsync: async (fd) => {
-        if (!failNextFsync) return nodeFileIO.fsync(fd);
-        failNextFsync = false;
-        throw Object.assign(new Error('EIO injected'), { code: 'EIO' });
-      },
-    };
+    const { io, state } = failingAfterRename(path);
+    state.armed = false;
     const a = jsonlLicenseStore({ path, io, telemetryFlushMs: 600_000 });
     const b = jsonlLicenseStore({ path, telemetryFlushMs: 600_000 });
     const licenses = await dueForCompaction(a);
@@ -125,9 +115,9 @@ describe('a compaction whose directory fsync fails after the rename', () => {
       validationCount: license.validationCount + 1,
     });
     await a.update(validated.key, validate);
-    armed = true;
+    state.armed = true;
     await a.update(licenses[0]!.key, renamed('compacting')); // appended, then compacted: the fsync fails
-    expect(armed).toBe(false);
+    expect(state.failures).toBe(1);
     await b.update(validated.key, validate); // b reads the new file, which holds a's validation
     await b.close();
     await a.close();
