@@ -311,16 +311,16 @@ class FileLicenseStore implements LicenseStore {
 
   /**
    * Runs `write` of the whole table (see {@link TableWrite}); once committed, the file holds the
-   * view as it was, and `landed` brings the table up to the batch.
+   * view as it was, and `land` brings the table up to the batch.
    */
-  async #writeTable(write: (committed: () => void) => Promise<void>, landed: () => void): Promise<void> {
+  async #writeTable(write: (committed: () => void) => Promise<void>, land: () => void): Promise<void> {
     const written = this.#cache.unwrittenNow();
     let committed = false;
     const commit = () => {
       if (committed) return;
       committed = true;
       this.#cache.wroteAll(written);
-      landed();
+      land();
     };
     await write(commit);
     commit();
