@@ -44,14 +44,14 @@ export class LicenseTable {
    * The lookup form of a license key (see `licenseKeyIndex`). For a key stored in its lookup form,
    * that is the stored string itself, found without folding case: the validation hot path asks often.
    */
-  indexOf(key: string): string {
+  #indexOf(key: string): string {
     return this.#byKey.has(key) ? key : licenseKeyIndex(key);
   }
 
   /** Adds or replaces a license (replacing keeps its position). */
   put(license: License): License {
     const frozen = freezeLicense(license);
-    const key = this.indexOf(frozen.key);
+    const key = this.#indexOf(frozen.key);
     if (this.#byPurchase !== null && !this.#byKey.has(key))
       this.#byPurchase.set(purchaseIndex(frozen.purchaseSource, frozen.purchaseId), key);
     this.#byKey.set(key, frozen);
@@ -87,15 +87,18 @@ export class LicenseTable {
   }
 }
 
-/** Runs `mutate` on `current` and checks it kept the license's identity. */
+/**
+ * Runs `mutate` on `current` and checks it kept the license's identity (compared with `Object.is`,
+ * which matches a kept string by reference without reading it: see `keepsAllButTelemetry`).
+ */
 export function applyMutation(current: License, mutate: LicenseMutation): License {
   const next = mutate(current);
   if (next === current) return current;
-  const sameKey = next.key === current.key;
+  const sameKey = Object.is(next.key, current.key);
   if (
     (!sameKey && licenseKeyIndex(next.key) !== licenseKeyIndex(current.key)) ||
-    next.purchaseSource !== current.purchaseSource ||
-    next.purchaseId !== current.purchaseId
+    !Object.is(next.purchaseSource, current.purchaseSource) ||
+    !Object.is(next.purchaseId, current.purchaseId)
   ) {
     throw new LicenseKitError('INVALID_INPUT', 'an update cannot change a license key or its purchase');
   }

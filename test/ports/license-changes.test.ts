@@ -26,6 +26,18 @@ describe('isTelemetryOnlyChange', () => {
     expect(isTelemetryOnlyChange(stored, { ...stored })).toBe(true);
   });
 
+  it('compares values, not references: records whose strings are all copies still match', () => {
+    // Each string rebuilt character by character, so none is the very string of the other record.
+    const copied = <T>(record: T): T =>
+      JSON.parse(JSON.stringify(record), (_, value: unknown) =>
+        typeof value === 'string' ? [...value].join('') : value,
+      ) as T;
+    expect(isTelemetryOnlyChange(copied(stored), copied(validated))).toBe(true);
+    expect(isTelemetryOnlyChange(copied(stored), copied({ ...validated, email: 'other@example.com' }))).toBe(
+      false,
+    );
+  });
+
   it.each<[string, Partial<License> & Record<string, unknown>]>([
     ['another key', { key: 'ANOTHER-KEY' }],
     ['another sale', { purchaseId: 'another-sale' }],
