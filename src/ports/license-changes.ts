@@ -44,13 +44,14 @@ export function keepsAllButTelemetry(current: License, next: License): boolean {
 let lastAccepted = '';
 
 /**
- * Whether `value` is `before` (unchanged) or an ISO-8601 UTC timestamp; the pattern runs once per
+ * Whether `value` is `before` (unchanged) or an ISO-8601 UTC timestamp string; the pattern runs once per
  * distinct stamp in a row. The stamp last accepted is compared first: a validation's new values are
  * that very string, matched by reference without reading `before`.
  */
-function isIsoUtc(value: string, before: string | null): boolean {
+function isIsoUtc(value: unknown, before: string | null): boolean {
   if (Object.is(value, lastAccepted) || Object.is(value, before)) return true;
-  if (!isoTimestampPattern.test(value)) return false;
+  // A `String` object or one whose `toString` gives a timestamp would pass the pattern.
+  if (typeof value !== 'string' || !isoTimestampPattern.test(value)) return false;
   lastAccepted = value;
   return true;
 }

@@ -48,7 +48,12 @@ describe('isTelemetryOnlyChange', () => {
     ['a count that is no integer', { validationCount: 1.5 }],
     ['a time that is no timestamp', { lastValidatedAt: 'yesterday' }],
     ['a device time that is no timestamp', { devices: [{ ...stored.devices[0]!, lastSeenAt: 'now' }] }],
-    ['another device', { devices: [{ ...stored.devices[0]!, hardwareId: 'pc-2' }] }],
+    // Values the types forbid, as a JavaScript caller may pass them.
+    ['a time that is a String object', { lastValidatedAt: new String(at) as unknown as string }],
+    [
+      'a device time that only converts to a timestamp',
+      { devices: [{ ...stored.devices[0]!, lastSeenAt: { toString: () => at } as unknown as string }] },
+    ],
   ])('is false for %s, so the store parses the record', (_, change) => {
     expect(isTelemetryOnlyChange(stored, { ...validated, ...change } as License)).toBe(false);
   });
