@@ -40,12 +40,15 @@ export function keepsAllButTelemetry(current: License, next: License): boolean {
   return true;
 }
 
-/** The last timestamp {@link isIsoUtc} accepted: validations in one millisecond share their stamp. */
-let lastAccepted = '';
+/**
+ * The last timestamp {@link isIsoUtc} accepted: validations in one millisecond share their stamp.
+ * Until the first, an object of this module's own, which no value it is given can be.
+ */
+let lastAccepted: unknown = {};
 
 /**
- * Whether `value` is `before` (unchanged) or an ISO-8601 UTC timestamp string; the pattern runs once per
- * distinct stamp in a row. The stamp last accepted is compared first: a validation's new values are
+ * Whether `value` is `before` (unchanged) or an ISO-8601 UTC timestamp string; the pattern runs once
+ * per distinct stamp in a row. The stamp last accepted is compared first: a validation's new values are
  * that very string, matched by reference without reading `before`.
  */
 function isIsoUtc(value: unknown, before: string | null): boolean {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isTelemetryOnlyChange, type License } from '../../src/index.js';
 import { licenseFixture } from '../../src/testing.js';
 
@@ -36,6 +36,14 @@ describe('isTelemetryOnlyChange', () => {
     expect(isTelemetryOnlyChange(copied(stored), copied({ ...validated, email: 'other@example.com' }))).toBe(
       false,
     );
+  });
+
+  it('is false for an empty time, also before the module accepted any timestamp', async () => {
+    vi.resetModules(); // a fresh copy of the module, which has accepted no timestamp yet
+    const fresh = await import('../../src/ports/license-changes.js');
+    expect(fresh.isTelemetryOnlyChange(stored, { ...validated, lastValidatedAt: '' })).toBe(false);
+    const device = { ...stored.devices[0]!, lastSeenAt: '' };
+    expect(fresh.isTelemetryOnlyChange(stored, { ...validated, devices: [device] })).toBe(false);
   });
 
   it.each<[string, Partial<License> & Record<string, unknown>]>([
