@@ -105,9 +105,11 @@ export function applyMutation(current: License, mutate: LicenseMutation): Licens
   return sameKey ? next : { ...next, key: current.key };
 }
 
-/** Deep-freezes a license record so shared snapshots stay immutable. */
+/**
+ * Deep-freezes a license record so shared snapshots stay immutable. Each part is frozen even when the
+ * record already is: a record frozen elsewhere (by a caller's `mutate`) may hold devices that are not.
+ */
 export function freezeLicense(license: License): License {
-  if (Object.isFrozen(license)) return license;
   for (const device of license.devices) Object.freeze(device);
   Object.freeze(license.devices);
   return Object.freeze(license);

@@ -13,6 +13,7 @@ import {
   insertRejectsDuplicateKey,
   insertRejectsInvalidLicense,
   licenseRoundTrip,
+  licensesAreNotLive,
   missesReturnNull,
 } from './conformance/license-cases.js';
 import {
@@ -36,6 +37,7 @@ import { listReturnsEveryPage, scanReturnsEveryPage } from './conformance/paging
 export type StorageConformanceCaseId =
   | 'misses-return-null'
   | 'license-round-trip'
+  | 'licenses-are-not-live'
   | 'insert-idempotent-on-sale'
   | 'sale-is-source-and-id'
   | 'ids-compare-exactly'
@@ -174,6 +176,7 @@ async function closeStorage(storage: Storage, tolerant: boolean): Promise<void> 
 export const storageConformanceCases: readonly StorageConformanceCase[] = [
   missesReturnNull,
   licenseRoundTrip,
+  licensesAreNotLive,
   insertIdempotentOnSale,
   saleIsSourceAndId,
   idsCompareExactly,

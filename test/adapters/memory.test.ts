@@ -133,6 +133,19 @@ const flaws: Record<StorageConformanceCaseId, { bug: string; flaw: Flaw; forgetO
     bug: 'insert is idempotent on purchaseId alone',
     flaw: saleUniqueOnIdOnly,
   },
+  'licenses-are-not-live': {
+    bug: 'get hands out a copy it keeps, and returns that copy again',
+    flaw: patchLicenses((base) => {
+      const handedOut = new Map<string, License | null>();
+      return {
+        get: async (key) => {
+          const index = key.toUpperCase();
+          if (!handedOut.has(index)) handedOut.set(index, structuredClone(await base.get(key)));
+          return handedOut.get(index)!;
+        },
+      };
+    }),
+  },
   'ids-compare-exactly': {
     bug: 'getByPurchase folds the case of sale ids',
     flaw: patchLicenses((base) => ({

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { memoryStorage } from '../../src/adapters/memory-storage.js';
 import { type FileIO, nodeFileIO } from '../../src/adapters/node/file-io.js';
 import { telemetryFlushDelay } from '../../src/adapters/node/telemetry.js';
 import type { License } from '../../src/domain/license.js';
@@ -361,6 +362,32 @@ describe.each(formats)('telemetry written behind by $name', (format) => {
     await sleep(300); // 5 ms would have passed long ago; 9 × 100 ms not yet
     expect(await written()).toBe(1);
     await vi.waitFor(async () => expect(await written()).toBe(2), { timeout: 10_000, interval: 100 });
+    await store.close();
+  });
+});
+
+describe.each([
+  { name: 'memory storage', open: async () => memoryStorage().licenses },
+  ...formats.map(({ name, open }) => ({
+    name,
+    open: async () => open({ path: join(await dirs.make('telemetry-frozen'), name) }),
+  })),
+])('a telemetry-only record on $name', ({ open }) => {
+  it('is kept with its devices frozen, also when its mutate froze only the record', async () => {
+    const store = await open();
+    const license = twoDeviceLicense();
+    await store.insert(license);
+    // Frozen by the caller, who keeps the devices: the store must not keep them changeable.
+    const devices = seenBy('a', at(1))(license).devices;
+    const stored = await store.update(license.key, (current) =>
+      Object.freeze({ ...seenBy('a', at(1))(current), devices }),
+    );
+    expect(() => {
+      devices[0]!.hardwareId = 'changed';
+    }).toThrow(TypeError);
+    expect(() => devices.push(devices[0]!)).toThrow(TypeError);
+    expect((await store.get(license.key))?.devices).toEqual(stored?.devices);
+    expect(stored?.devices.map((device) => device.hardwareId)).toEqual(['a', 'b']);
     await store.close();
   });
 });

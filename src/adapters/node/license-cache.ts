@@ -48,18 +48,16 @@ export class LicenseCache implements LicenseSink {
 
   /** Takes `license` as the file holds it, with the telemetry this process had not written carried onto it. */
   put(license: License): void {
-    const frozen = freezeLicense(license);
-    const key = licenseKeyIndex(frozen.key);
+    const key = licenseKeyIndex(license.key);
     // A reload looks up what it replaces until it has put the key again.
     const replaced = this.#replaced !== null && !this.#written.has(key) ? this.#replaced : null;
     const written = (replaced?.written ?? this.#written).get(key);
     const seen = (replaced?.view ?? this.#view).get(key);
+    const asWritten = written === undefined || seen === null || seen === written;
+    // Frozen once: by the view when it takes the license as it is.
+    const frozen = asWritten ? this.#view.put(license) : freezeLicense(license);
     this.#written.set(key, frozen);
-    this.#view.put(
-      written === undefined || seen === null || seen === written
-        ? frozen
-        : carryTelemetry(written, seen, frozen),
-    );
+    if (!asWritten) this.#view.put(carryTelemetry(written, seen, frozen));
   }
 
   clear(): void {

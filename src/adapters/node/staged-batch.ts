@@ -1,7 +1,7 @@
 import { LicenseKitError } from '../../domain/errors.js';
 import { type License, licenseKeyIndex, parseLicense, purchaseIndex } from '../../domain/license.js';
 import type { InsertResult, LicenseMutation } from '../../ports/storage.js';
-import { applyMutation, type LicenseTable } from '../_license-table.js';
+import { applyMutation, freezeLicense, type LicenseTable } from '../_license-table.js';
 import type { LicenseCache } from './license-cache.js';
 
 /** One operation of a file store's write batch. */
@@ -60,7 +60,7 @@ export class Staged {
   }
 
   #stage(license: License): License {
-    const frozen = Object.freeze(license);
+    const frozen = freezeLicense(license);
     const key = licenseKeyIndex(license.key);
     this.changes.set(key, frozen);
     if (!this.changed.has(key)) this.changed.set(key, this.#table.get(key));

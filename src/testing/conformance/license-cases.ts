@@ -108,6 +108,59 @@ export const licenseRoundTrip: StorageConformanceCase = {
 };
 
 /**
+ * `licenses-are-not-live`: Changing a license the store took or handed out (the object given to
+ * `insert`, or one `insert`, `get`, `getByPurchase`, `update` or `list` returned) changes nothing it
+ * stores: it keeps copies, or hands out frozen records.
+ */
+export const licensesAreNotLive: StorageConformanceCase = {
+  id: 'licenses-are-not-live',
+  title: 'changing a license the store took or returned changes nothing it stores',
+  run: async ({ storage }) => {
+    const { licenses } = storage;
+    const given = licenseFixture({ maxDevices: 3, devices: [deviceFixture()] });
+    const stored = structuredClone(given);
+    const { key, purchaseSource, purchaseId } = given;
+    tamper((await licenses.insert(given)).license);
+    tamper(given);
+    tamper(await licenses.get(key));
+    tamper(await licenses.getByPurchase(purchaseSource, purchaseId));
+    for (const license of await collect(() => licenses.list())) tamper(license);
+    assertEqual(
+      await licenses.get(key),
+      stored,
+      'the license after its inserted and read copies were changed',
+    );
+
+    const suspended = { ...stored, status: 'suspended' as const, statusReason: 'manual' };
+    tamper(
+      await licenses.update(key, (current) => ({ ...current, status: 'suspended', statusReason: 'manual' })),
+    );
+    assertEqual(await licenses.get(key), suspended, 'the license after the copy update returned was changed');
+  },
+};
+
+/** Tries to change `license` as careless code might; a frozen record refuses, which is fine. */
+function tamper(license: License | null): void {
+  if (license === null) return;
+  const changes = [
+    () => {
+      license.email = 'tampered@example.com';
+    },
+    () => license.devices.push(deviceFixture({ hardwareId: 'tampered' })),
+    () => {
+      license.devices[0]!.hardwareId = 'tampered';
+    },
+  ];
+  for (const change of changes) {
+    try {
+      change();
+    } catch {
+      // A frozen record throws in strict mode: the change did not happen.
+    }
+  }
+}
+
+/**
  * `insert-idempotent-on-sale`: A second insert for a stored sale, even a concurrent one or a retry of
  * the same license, returns the stored license with `created: false`.
  */
