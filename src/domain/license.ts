@@ -124,8 +124,11 @@ function isDeviceList(value: unknown): boolean {
   return true;
 }
 
-/** A non-array object with exactly `keys` enumerable keys, as a strict zod object with as many fields needs. */
-function isRecordOf(value: unknown, keys: number): boolean {
+/**
+ * @internal A non-array object with exactly `keys` enumerable keys, as a strict zod object with as
+ * many fields needs.
+ */
+export function isRecordOf(value: unknown, keys: number): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   return enumerableKeyCount(value) === keys;
 }

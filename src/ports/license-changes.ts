@@ -1,5 +1,5 @@
 import { isoTimestampPattern } from '../domain/_schema-parts.js';
-import { enumerableKeyCount, type License } from '../domain/license.js';
+import { isRecordOf, type License } from '../domain/license.js';
 
 /**
  * Whether `next` has every field of `current` but the validation telemetry (`lastValidatedAt`,
@@ -82,14 +82,14 @@ export function isTelemetryOnlyChange(current: License, next: License): boolean 
   ) {
     return false;
   }
-  if (enumerableKeyCount(next) !== licenseKeys) return false;
+  if (!isRecordOf(next, licenseKeys) || !Array.isArray(next.devices)) return false;
   if (!Number.isSafeInteger(next.validationCount) || next.validationCount < 0) return false;
   if (next.lastValidatedAt !== null && !isIsoUtc(next.lastValidatedAt, current.lastValidatedAt)) {
     return false;
   }
   for (let i = 0; i < next.devices.length; i++) {
     const device = next.devices[i]!;
-    if (enumerableKeyCount(device) !== deviceKeys) return false;
+    if (!isRecordOf(device, deviceKeys)) return false;
     if (!isIsoUtc(device.lastSeenAt, current.devices[i]!.lastSeenAt)) return false;
   }
   return true;

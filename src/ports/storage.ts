@@ -20,7 +20,9 @@ export interface InsertResult {
 /**
  * Computes the next version of a license inside {@link LicenseStore.update}. It must be pure: it may
  * run more than once (an adapter retries it on fresh data after a conflict). Return the very same
- * object to leave the license unchanged (nothing is written).
+ * object to leave the license unchanged (nothing is written). Return plain data: a store may read a
+ * field more than once, and keeps the record it was given when only telemetry changed, so a getter
+ * that answers differently from one read to the next defeats its checks.
  */
 export type LicenseMutation = (current: License) => License;
 

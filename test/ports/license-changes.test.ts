@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { isTelemetryOnlyChange, type License } from '../../src/index.js';
+import { type Device, isTelemetryOnlyChange, type License } from '../../src/index.js';
 import { licenseFixture } from '../../src/testing.js';
 
 const stored = licenseFixture({
@@ -56,13 +56,28 @@ describe('isTelemetryOnlyChange', () => {
     ['a count that is no integer', { validationCount: 1.5 }],
     ['a time that is no timestamp', { lastValidatedAt: 'yesterday' }],
     ['a device time that is no timestamp', { devices: [{ ...stored.devices[0]!, lastSeenAt: 'now' }] }],
+    ['another device', { devices: [{ ...stored.devices[0]!, hardwareId: 'pc-2' }] }],
     // Values the types forbid, as a JavaScript caller may pass them.
     ['a time that is a String object', { lastValidatedAt: new String(at) as unknown as string }],
     [
       'a device time that only converts to a timestamp',
       { devices: [{ ...stored.devices[0]!, lastSeenAt: { toString: () => at } as unknown as string }] },
     ],
+    [
+      'devices that are no array',
+      {
+        devices: { 0: { ...stored.devices[0]!, lastSeenAt: at }, length: 1 } as unknown as License['devices'],
+      },
+    ],
+    [
+      'a device that is an array',
+      { devices: [Object.assign([], { ...stored.devices[0]!, lastSeenAt: at }) as unknown as Device] },
+    ],
   ])('is false for %s, so the store parses the record', (_, change) => {
     expect(isTelemetryOnlyChange(stored, { ...validated, ...change } as License)).toBe(false);
+  });
+
+  it('is false for a record that is an array', () => {
+    expect(isTelemetryOnlyChange(stored, Object.assign([], validated) as unknown as License)).toBe(false);
   });
 });
