@@ -78,7 +78,7 @@ export const defaultLicenseEmailTemplate: LicenseEmailTemplate = ({ license, pro
     '<body style="padding:24px;font-family:sans-serif;font-size:15px;color:#1f2328;">',
     `<p>Hi ${escapeHtml(name)},</p>`,
     `<p>Thank you for buying <strong>${escapeHtml(product)}</strong>. Here is your license key:</p>`,
-    `<p style="font-family:monospace;font-size:17px;padding:12px 16px;background:#f3f4f6;display:inline-block;user-select:all;">${escapeHtml(key)}</p>`,
+    `<p style="font-family:monospace;font-size:17px;padding:12px 16px;background:#f3f4f6;user-select:all;">${escapeHtml(key)}</p>`,
     `<p>Licensed to: ${escapeHtml(email)}<br>You can activate it on up to ${escapeHtml(devices)}.<br>${escapeHtml(expiry)}</p>`,
     `<p style="color:#57606a;font-size:13px;">${escapeHtml(keepNote)}</p>`,
     '</body>',
